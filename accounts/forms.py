@@ -1,0 +1,101 @@
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+
+from accounts.images import reencode_photo
+from accounts.models import ReaderProfile, Specialty
+
+
+class SignupForm(forms.Form):
+    """Extra sign-up fields for allauth: a first name (optional) and the 18+ / terms consent."""
+
+    first_name = forms.CharField(max_length=60, required=False, label="First name (optional)")
+    accept_terms = forms.BooleanField(
+        label="I am 18 or older and accept the Terms and Privacy policy",
+        error_messages={"required": "You must be 18 or older and accept the Terms to join."},
+    )
+
+    def signup(self, request, user):
+        user.first_name = self.cleaned_data.get("first_name", "")
+        user.save(update_fields=["first_name"])
+
+
+class ReaderProfileForm(forms.ModelForm):
+    class Meta:
+        model = ReaderProfile
+        fields = [
+            "display_name",
+            "tagline",
+            "bio",
+            "photo",
+            "specialties",
+            "years_experience",
+            "chat_rate",
+            "voice_rate",
+            "video_rate",
+        ]
+        widgets = {
+            "specialties": forms.CheckboxSelectMultiple,
+            "bio": forms.Textarea(attrs={"rows": 5}),
+            "photo": forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        }
+        help_texts = {
+            "chat_rate": "Leave empty to not offer chat readings.",
+            "voice_rate": "Leave empty to not offer voice readings.",
+            "video_rate": "Leave empty to not offer video readings.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("chat_rate", "voice_rate", "video_rate"):
+            self.fields[name].widget.attrs.update(
+                min=settings.SOULSEER_MIN_RATE, max=settings.SOULSEER_MAX_RATE, step="0.01"
+            )
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if photo and hasattr(photo, "content_type"):  # a new upload, not the stored file
+            return reencode_photo(photo)
+        return photo
+
+    def clean(self):
+        cleaned = super().clean()
+        if not any(cleaned.get(f) for f in ("chat_rate", "voice_rate", "video_rate")) and not self.errors:
+            raise forms.ValidationError("Offer at least one reading type: set a chat, voice or video rate.")
+        return cleaned
+
+
+class AvailabilityForm(forms.Form):
+    """What a reader may choose; 'busy' is set by readings, never by hand."""
+
+    availability = forms.ChoiceField(
+        choices=[(ReaderProfile.Availability.ONLINE, "Online"), (ReaderProfile.Availability.OFFLINE, "Offline")]
+    )
+
+
+class DirectoryFilterForm(forms.Form):
+    SORTS = {
+        "recommended": "Recommended",
+        "rating": "Top rated",
+        "price_low": "Price: low to high",
+        "price_high": "Price: high to low",
+    }
+    TYPES = [("", "Any reading type"), ("chat", "Chat"), ("voice", "Voice"), ("video", "Video")]
+
+    q = forms.CharField(required=False, max_length=80, label="Search")
+    specialty = forms.ModelChoiceField(
+        queryset=Specialty.objects.all(), to_field_name="slug", required=False, empty_label="All specialties"
+    )
+    availability = forms.ChoiceField(
+        required=False, choices=[("", "Any availability"), *ReaderProfile.Availability.choices]
+    )
+    type = forms.ChoiceField(required=False, choices=TYPES, label="Reading type")
+    max_price = forms.DecimalField(
+        required=False,
+        min_value=Decimal("0.50"),
+        max_value=Decimal("50.00"),
+        decimal_places=2,
+        label="Max $/min",
+    )
+    sort = forms.ChoiceField(required=False, choices=list(SORTS.items()))

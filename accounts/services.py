@@ -1,0 +1,63 @@
+"""Account operations. Views, admin actions and commands call these; none writes roles itself."""
+
+import logging
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from accounts.models import ReaderProfile, User
+
+log = logging.getLogger(__name__)
+
+
+def _unique_slug(name: str, exclude_pk: int | None = None) -> str:
+    base = slugify(name)[:80] or "reader"
+    slug, n = base, 1
+    taken = ReaderProfile.objects.exclude(pk=exclude_pk)
+    while taken.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def make_reader(user: User, display_name: str = "", **profile_fields) -> ReaderProfile:
+    """Turn ``user`` into a reader with a profile. Idempotent: an existing profile is kept."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_admin:
+        raise ValueError("An admin account cannot also be a reader.")
+    profile = ReaderProfile.objects.filter(user=user).first()
+    if profile is None:
+        name = display_name or user.get_full_name() or user.email.split("@")[0].title()
+        profile = ReaderProfile.objects.create(user=user, display_name=name, slug=_unique_slug(name), **profile_fields)
+    if user.role != User.Role.READER:
+        user.role = User.Role.READER
+        user.save(update_fields=["role"])
+        log.info("user %s is now a reader", user.pk)
+    return profile
+
+
+def set_availability(profile: ReaderProfile, availability: str) -> ReaderProfile:
+    """Set a reader online/offline/busy; ``availability`` must be one of the choices."""
+    if availability not in ReaderProfile.Availability.values:
+        raise ValueError(f"Unknown availability {availability!r}.")
+    ReaderProfile.objects.filter(pk=profile.pk).update(availability=availability)
+    profile.availability = availability
+    return profile
+
+
+@transaction.atomic
+def ensure_admin(email: str) -> tuple[User, bool]:
+    """Make ``email`` an admin (staff and superuser), creating the account if needed.
+
+    Returns (user, created). Running it again changes nothing.
+    """
+    email = User.objects.normalize_email(email).lower()
+    user = User.objects.select_for_update().filter(email=email).first()
+    created = user is None
+    if created:
+        user = User.objects.create_superuser(email=email, password=None)  # sets an unusable password
+    elif not (user.is_admin and user.is_staff and user.is_superuser):
+        user.role, user.is_staff, user.is_superuser = User.Role.ADMIN, True, True
+        user.save(update_fields=["role", "is_staff", "is_superuser"])
+    return user, created

@@ -1,0 +1,1 @@
+// Live notifications for a signed-in person (ws/notifications/). Filled by the readings work.
