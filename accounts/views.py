@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from accounts import services
 from accounts.forms import AvailabilityForm, DirectoryFilterForm, ReaderProfileForm
@@ -11,6 +12,7 @@ from accounts.guards import admin_required, client_required, reader_required
 from accounts.models import ReaderProfile, User
 
 
+@vary_on_headers("HX-Request")
 def reader_directory(request):
     form = DirectoryFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -19,7 +21,7 @@ def reader_directory(request):
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode()}
-    if request.htmx and not request.htmx.boosted:
+    if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:
         return render(request, "accounts/fragment_reader_results.html", context)
     return render(request, "accounts/reader_directory.html", context)
 
