@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh requirements.txt
 .venv/bin/python manage.py migrate --noinput
+.venv/bin/python manage.py collectstatic --noinput -v0
 .venv/bin/python manage.py seed_demo
 .venv/bin/python manage.py ensure_admin
 exec .venv/bin/python manage.py runserver "${SOULSEER_ADDR:-127.0.0.1:8000}"

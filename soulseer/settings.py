@@ -210,3 +210,18 @@ PAYMENTS_SANDBOX = not STRIPE_SECRET_KEY
 STUN_URLS = env.list("STUN_URLS", default=[])
 TURN_URLS = env.list("TURN_URLS", default=[])
 TURN_SECRET = env.str("TURN_SECRET", default="")
+
+# --- Payments -------------------------------------------------------------------
+# Amounts in USD dollars as Decimal; each overridable from the environment.
+PAYMENTS_CURRENCY = "usd"
+PAYMENTS_TOPUP_PRESETS = [Decimal(v) for v in env.list("PAYMENTS_TOPUP_PRESETS", default=["10", "25", "50", "100"])]
+PAYMENTS_TOPUP_MIN = env("PAYMENTS_TOPUP_MIN", cast=Decimal, default=Decimal("5.00"))
+PAYMENTS_TOPUP_MAX = env("PAYMENTS_TOPUP_MAX", cast=Decimal, default=Decimal("500.00"))
+PAYMENTS_AUTO_RELOAD_AMOUNT = env("PAYMENTS_AUTO_RELOAD_AMOUNT", cast=Decimal, default=Decimal("20.00"))
+PAYMENTS_AUTO_RELOAD_THRESHOLD = env("PAYMENTS_AUTO_RELOAD_THRESHOLD", cast=Decimal, default=Decimal("5.00"))
+PAYMENTS_PAYOUT_THRESHOLD = env("PAYMENTS_PAYOUT_THRESHOLD", cast=Decimal, default=Decimal("15.00"))
+PAYMENTS_MIN_READING_BALANCE = env("PAYMENTS_MIN_READING_BALANCE", cast=Decimal, default=Decimal("5.00"))
+PAYMENTS_MAX_MOVEMENT = env("PAYMENTS_MAX_MOVEMENT", cast=Decimal, default=Decimal("10000.00"))
+PAYMENTS_HISTORY_PAGE_SIZE = env.int("PAYMENTS_HISTORY_PAGE_SIZE", default=20)
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")  # tests point stripe-python at a local stand-in
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)

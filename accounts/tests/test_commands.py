@@ -1,8 +1,11 @@
+from decimal import Decimal
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.core.management import call_command
 
 from accounts.models import ReaderProfile, User
+from payments.services import balance
 
 
 @pytest.mark.django_db
@@ -16,10 +19,13 @@ def test_seed_demo_makes_a_believable_demo_once(capsys):
     assert all(r.photo and r.specialties.exists() and r.offered_rates for r in readers)
     assert EmailAddress.objects.filter(email="client@soulseer.demo", verified=True).exists()
     users = User.objects.count()
+    demo_client = User.objects.get(email="client@soulseer.demo")
+    assert balance(demo_client) == Decimal("50.00")
 
     call_command("seed_demo")
     assert ReaderProfile.objects.count() == 12
     assert User.objects.count() == users
+    assert balance(demo_client) == Decimal("50.00")
 
 
 @pytest.mark.django_db

@@ -7,6 +7,7 @@ from django.db import transaction
 from accounts import services
 from accounts.demo_photos import demo_photo
 from accounts.models import ReaderProfile, Specialty, User
+from payments.services import seed_demo_balance
 
 SPECIALTIES = [
     "Tarot",
@@ -151,6 +152,7 @@ BIO = (
 )
 
 DEMO_PASSWORD = "soulseer-demo-2026"
+DEMO_BALANCE = Decimal("50.00")
 DEMO_CLIENT = "client@soulseer.demo"
 DEMO_READER = "luna@soulseer.demo"
 DEMO_ADMIN = "admin@soulseer.demo"
@@ -196,11 +198,12 @@ class Command(BaseCommand):
             photo = demo_photo(name)
             profile.photo.save(photo.name, photo, save=True)
             made += 1
-        _user(DEMO_CLIENT, first_name="Demo")
+        demo_client, _ = _user(DEMO_CLIENT, first_name="Demo")
+        seed_demo_balance(demo_client, DEMO_BALANCE)
         _user(DEMO_ADMIN, admin=True)
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready ({made} new readers, {ReaderProfile.objects.count()} in all).")
         )
-        self.stdout.write(f"  client: {DEMO_CLIENT} / {DEMO_PASSWORD}")
+        self.stdout.write(f"  client: {DEMO_CLIENT} / {DEMO_PASSWORD}  (sandbox balance ${DEMO_BALANCE})")
         self.stdout.write(f"  reader: {DEMO_READER} / {DEMO_PASSWORD}")
         self.stdout.write(f"  admin:  {DEMO_ADMIN} / {DEMO_PASSWORD}  (Django admin at /django-admin/)")
