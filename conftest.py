@@ -65,3 +65,9 @@ def browser():
         browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def pytest_collection_modifyitems(config, items):
+    """End-to-end tests run last: Playwright's sync API keeps an event loop running in the main
+    thread while the session-scoped ``browser`` lives, and asyncio tests after it cannot start theirs."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)

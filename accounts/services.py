@@ -1,8 +1,13 @@
 """Account operations. Views, admin actions and commands call these; none writes roles itself."""
 
 import logging
+from functools import partial
 
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.db import transaction
+from django.dispatch import Signal
+from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import ReaderProfile, User
@@ -38,12 +43,41 @@ def make_reader(user: User, display_name: str = "", **profile_fields) -> ReaderP
 
 
 def set_availability(profile: ReaderProfile, availability: str) -> ReaderProfile:
-    """Set a reader online/offline/busy; ``availability`` must be one of the choices."""
+    """Set a reader online/offline/busy; ``availability`` must be one of the choices.
+
+    Every open page hears of it after commit (group ``presence``), so badges update live.
+    """
     if availability not in ReaderProfile.Availability.values:
         raise ValueError(f"Unknown availability {availability!r}.")
     ReaderProfile.objects.filter(pk=profile.pk).update(availability=availability)
     profile.availability = availability
+    payload = {"kind": "presence", "profile": profile.pk, "availability": availability}
+    transaction.on_commit(partial(_broadcast, PRESENCE_GROUP, {"type": "notify", "payload": payload}))
     return profile
+
+
+# --- Presence: readers' open pages (the readings app keeps the table and decides "offline") ---
+
+PRESENCE_GROUP = "presence"
+# Sent by NotificationConsumer for a reader's page; readings.presence listens (no import cycle).
+reader_tab_opened = Signal()  # sender=User, channel_name, now
+reader_tab_alive = Signal()  # sender=User, channel_name, now
+reader_tab_closed = Signal()  # sender=User, channel_name, now
+reader_presence_check = Signal()  # sender=User, now: decide whether the reader is gone
+
+
+def _broadcast(group: str, message: dict) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:  # a lost badge update must never undo a committed change
+        log.exception("broadcast to %s failed", group)
+
+
+def reader_tab_event(signal: Signal, user: User, channel_name: str = "") -> None:
+    signal.send(sender=User, user=user, channel_name=channel_name, now=timezone.now())
 
 
 @transaction.atomic

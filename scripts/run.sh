@@ -8,4 +8,8 @@ scripts/setup.sh requirements.txt
 .venv/bin/python manage.py collectstatic --noinput -v0
 .venv/bin/python manage.py seed_demo
 .venv/bin/python manage.py ensure_admin
-exec .venv/bin/python manage.py runserver "${SOULSEER_ADDR:-127.0.0.1:8000}"
+# The billing sweeper: expires unanswered requests, ends abandoned readings, bills what is due.
+.venv/bin/python manage.py bill_readings &
+sweeper=$!
+trap 'kill "$sweeper" 2>/dev/null' EXIT
+.venv/bin/python manage.py runserver "${SOULSEER_ADDR:-127.0.0.1:8000}"

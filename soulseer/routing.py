@@ -1,3 +1,4 @@
 from accounts.routing import websocket_urlpatterns as accounts_ws
+from readings.routing import websocket_urlpatterns as readings_ws
 
-websocket_urlpatterns = [*accounts_ws]
+websocket_urlpatterns = [*accounts_ws, *readings_ws]

@@ -225,3 +225,37 @@ PAYMENTS_MAX_MOVEMENT = env("PAYMENTS_MAX_MOVEMENT", cast=Decimal, default=Decim
 PAYMENTS_HISTORY_PAGE_SIZE = env.int("PAYMENTS_HISTORY_PAGE_SIZE", default=20)
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")  # tests point stripe-python at a local stand-in
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+
+# --- Readings ---
+READINGS_MIN_START_BALANCE = Decimal(env.str("READINGS_MIN_START_BALANCE", default="5.00"))
+READINGS_MIN_MINUTES = env.int("READINGS_MIN_MINUTES", default=3)  # affordable minutes needed to request
+READINGS_REQUEST_TIMEOUT_SECONDS = env.int("READINGS_REQUEST_TIMEOUT_SECONDS", default=60)
+READINGS_RECONNECT_GRACE_SECONDS = env.int("READINGS_RECONNECT_GRACE_SECONDS", default=120)
+READINGS_LOW_BALANCE_MINUTES = env.int("READINGS_LOW_BALANCE_MINUTES", default=2)
+READINGS_PRESENCE_GRACE_SECONDS = env.int("READINGS_PRESENCE_GRACE_SECONDS", default=30)
+READINGS_TICK_SECONDS = env.float("READINGS_TICK_SECONDS", default=1.0)
+READINGS_STALE_CONNECTION_SECONDS = env.float("READINGS_STALE_CONNECTION_SECONDS", default=20.0)
+TURN_CREDENTIAL_TTL_SECONDS = env.int("TURN_CREDENTIAL_TTL_SECONDS", default=3600)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not DATABASES["default"]["TEST"].get("NAME"):
+    # A file test database (unique per test run) so an end-to-end test's daphne subprocess can share it.
+    import os as _os
+    import tempfile as _tempfile
+
+    DATABASES["default"]["TEST"]["NAME"] = env.str(
+        "SQLITE_TEST_NAME", default=str(Path(_tempfile.gettempdir()) / f"soulseer-test-{_os.getpid()}.sqlite3")
+    )
+if REDIS_URL:
+    # redis-py 8 refuses ("Too many connections") past 100 connections per pool instead of waiting,
+    # and its default 5 s socket timeout equals channels-redis's 5 s BZPOPMIN, so under load the
+    # layer's receive dies with "Timeout reading". Size the pool and let blocking reads finish.
+    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [
+        {
+            "address": REDIS_URL,
+            "max_connections": env.int("CHANNELS_REDIS_MAX_CONNECTIONS", default=2000),
+            "socket_timeout": env.float("CHANNELS_REDIS_SOCKET_TIMEOUT", default=30.0),
+            "socket_connect_timeout": 5.0,
+        }
+    ]
+    # All sockets of one daphne share one Redis list for direct sends; 100 (the default) overflows
+    # (ChannelFull) with a few hundred readings signalling at once.
+    CHANNEL_LAYERS["default"]["CONFIG"]["capacity"] = env.int("CHANNELS_CAPACITY", default=5000)

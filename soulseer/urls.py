@@ -10,6 +10,7 @@ urlpatterns = [
     path("about/<slug:page>/", views.policy_page, name="policy"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("readings/", include("readings.urls")),
     path("", include("payments.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -1,0 +1,47 @@
+"""The billing sweeper: ops run it as a process next to daphne (``manage.py bill_readings``).
+
+Each sweep expires unanswered requests, drops sockets whose worker stopped beating (pausing
+their readings), charges every minute due on every active reading, and ends readings whose
+reconnect grace ran out. The database is the clock and each minute has its own idempotency
+key, so a killed worker (or a killed sweeper) neither skips nor doubles a minute.
+"""
+
+import signal
+import time
+
+from django.core.management.base import BaseCommand
+
+from readings import conf, services
+
+
+class Command(BaseCommand):
+    help = "Charge due reading minutes, expire requests, end abandoned readings (loops; --once for one sweep)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="Run a single sweep and exit.")
+        parser.add_argument("--interval", type=float, default=None, help="Seconds between sweeps.")
+
+    def handle(self, *args, once=False, interval=None, **options):
+        interval = interval if interval is not None else float(conf.get("READINGS_SWEEP_SECONDS"))
+        self.stopping = False
+        if not once:
+            signal.signal(signal.SIGTERM, self._stop)
+            signal.signal(signal.SIGINT, self._stop)
+        while True:
+            started = time.monotonic()
+            result = services.sweep()
+            took = time.monotonic() - started
+            if once or any(result.values()):
+                self.stdout.write(
+                    f"sweep: {result['charged']} minute(s) charged, {result['expired']} request(s) expired, "
+                    f"{result['ended']} reading(s) ended, {result.get('offline', 0)} reader(s) offline "
+                    f"in {took * 1000:.1f} ms"
+                )
+            if once or self.stopping:
+                return
+            time.sleep(max(0.0, interval - took))
+            if self.stopping:
+                return
+
+    def _stop(self, signum, frame):
+        self.stopping = True

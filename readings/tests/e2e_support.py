@@ -1,0 +1,120 @@
+"""End-to-end support: a real daphne (ASGI, WebSockets) in a subprocess on the test database.
+
+pytest-django's ``live_server`` is WSGI only, so the tests start ``daphne soulseer.asgi:application``
+themselves, pointed at the same test database (a file for SQLite, see the "Readings" block in
+settings.py; the ``test_…`` database for PostgreSQL) and, when ``REDIS_URL`` is set, the same Redis.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.db import connection
+
+PASSWORD = "correct-horse-battery"  # the factories' password (conftest.PASSWORD)
+
+BASE_DIR = Path(settings.BASE_DIR)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def database_url() -> str:
+    """A DATABASE_URL for the test database the test process is using right now."""
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        name = str(db["NAME"])
+        if name == ":memory:" or "mode=memory" in name:
+            raise RuntimeError("The end-to-end tests need a file SQLite test database (see settings.py).")
+        return f"sqlite:///{name}"
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+@contextmanager
+def daphne(extra_env: dict | None = None, count: int = 1):
+    """Start ``count`` daphne processes on free ports; yields their base URLs; kills them after."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "soulseer.settings",
+        "DATABASE_URL": database_url(),
+        "DEBUG": "true",
+        "SOULSEER_BILLING_MINUTE_SECONDS": "4",
+        "READINGS_TICK_SECONDS": "0.25",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    procs, urls, logs = [], [], []
+    try:
+        for _ in range(count):
+            port = free_port()
+            log = tempfile.NamedTemporaryFile(prefix="daphne-", suffix=".log", delete=False)  # noqa: SIM115
+            logs.append(log)
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "soulseer.asgi:application"],
+                    cwd=BASE_DIR,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+            urls.append(f"http://127.0.0.1:{port}")
+        for proc, url, log in zip(procs, urls, logs, strict=True):
+            _wait_for(proc, url, log.name)
+        yield urls
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        for log in logs:
+            log.close()
+            if os.environ.get("E2E_SHOW_SERVER_LOG"):
+                sys.stderr.write(Path(log.name).read_text())
+            os.unlink(log.name)
+
+
+def _wait_for(proc, url: str, log_name: str, timeout: float = 30.0) -> None:
+    host, port = url.rsplit("//", 1)[1].split(":")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"daphne exited early:\n{Path(log_name).read_text()}")
+        try:
+            with socket.create_connection((host, int(port)), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"daphne did not start within {timeout} s:\n{Path(log_name).read_text()}")
+
+
+def verified(user):
+    EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
+    return user
+
+
+def login(page, base_url: str, email: str) -> None:
+    """Log in through the real allauth form."""
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.press("input[name=password]", "Enter")
+    page.wait_for_url(lambda url: "/accounts/login" not in url, timeout=15000)
