@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts import services
-from accounts.models import ClientProfile, ReaderProfile, Specialty, User
+from accounts.models import ClientProfile, Favourite, ReaderProfile, Specialty, User
 
 
 @admin.register(User)
@@ -76,3 +76,9 @@ class SpecialtyAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Favourite)
+class FavouriteAdmin(admin.ModelAdmin):
+    list_display = ["client", "reader", "created_at"]
+    raw_id_fields = ["client", "reader"]

@@ -244,3 +244,18 @@ class ClientProfile(models.Model):
 
     def __str__(self):
         return f"Client profile of {self.user}"
+
+
+class Favourite(models.Model):
+    """A client keeps a reader: shown first on their dashboard, told when the reader comes online or goes live."""
+
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favourites")
+    reader = models.ForeignKey(ReaderProfile, on_delete=models.CASCADE, related_name="favourited_by")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["client", "reader"], name="favourite_once_per_reader")]
+
+    def __str__(self):
+        return f"{self.client} ♥ {self.reader}"

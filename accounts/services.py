@@ -10,7 +10,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.models import ReaderProfile, User
+from accounts.models import Favourite, ReaderProfile, User
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +52,41 @@ def set_availability(profile: ReaderProfile, availability: str) -> ReaderProfile
     ReaderProfile.objects.filter(pk=profile.pk).update(availability=availability)
     profile.availability = availability
     payload = {"kind": "presence", "profile": profile.pk, "availability": availability}
-    transaction.on_commit(partial(_broadcast, PRESENCE_GROUP, {"type": "notify", "payload": payload}))
+    broadcast_on_commit(PRESENCE_GROUP, {"type": "notify", "payload": payload})
     return profile
+
+
+def broadcast_on_commit(group: str, message: dict) -> None:
+    """Send ``message`` to a channel-layer group once the current transaction commits (never before)."""
+    transaction.on_commit(partial(_broadcast, group, message))
+
+
+# --- Favourites ---------------------------------------------------------------------
+
+
+def add_favourite(client: User, reader: ReaderProfile) -> Favourite:
+    """Keep ``reader`` among ``client``'s favourites. Idempotent."""
+    if not client.is_client:
+        raise ValueError("Only clients keep favourite readers.")
+    favourite, _ = Favourite.objects.get_or_create(client=client, reader=reader)
+    return favourite
+
+
+def remove_favourite(client: User, reader: ReaderProfile) -> None:
+    """Drop ``reader`` from ``client``'s favourites. Idempotent."""
+    Favourite.objects.filter(client=client, reader=reader).delete()
+
+
+def favourite_reader_ids(client: User) -> set[int]:
+    """ReaderProfile ids the client keeps (one query; empty for anyone who is not a client)."""
+    if not getattr(client, "is_authenticated", False) or not client.is_client:
+        return set()
+    return set(Favourite.objects.filter(client=client).values_list("reader_id", flat=True))
+
+
+def fans_of(reader: ReaderProfile):
+    """The active clients who keep ``reader`` (a queryset of users), e.g. to tell them the reader went live."""
+    return User.objects.filter(favourites__reader=reader, is_active=True)
 
 
 # --- Presence: readers' open pages (the readings app keeps the table and decides "offline") ---

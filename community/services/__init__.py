@@ -1,0 +1,1 @@
+"""Community use cases, one module per topic (notifications, forum, messages, moderation)."""
