@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "allauth",
     "allauth.account",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "payments",
     "readings",
@@ -225,6 +227,19 @@ PAYMENTS_MAX_MOVEMENT = env("PAYMENTS_MAX_MOVEMENT", cast=Decimal, default=Decim
 PAYMENTS_HISTORY_PAGE_SIZE = env.int("PAYMENTS_HISTORY_PAGE_SIZE", default=20)
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")  # tests point stripe-python at a local stand-in
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+
+# --- Background tasks (django-tasks backport, database backend; worker: `manage.py db_worker`) ---
+# Outgoing Stripe calls, emails and notifications that must not block a request or the billing path
+# are enqueued in the transaction that decides them (the database backend makes that atomic).
+# TASKS_BACKEND=immediate runs them inline, for a test that wants it.
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[env.str("TASKS_BACKEND", default="database")],
+    }
+}
 
 # --- Readings ---
 READINGS_MIN_START_BALANCE = Decimal(env.str("READINGS_MIN_START_BALANCE", default="5.00"))
