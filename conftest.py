@@ -4,8 +4,14 @@ import os
 import shutil
 
 import pytest
+from django.conf import settings
 
 from accounts.tests.factories import ReaderProfileFactory, UserFactory
+
+# Cheap password hashing for the suite and for the daphne processes it starts (settings.py reads the
+# variable; this process read its settings before this file, so it is switched here too).
+os.environ.setdefault("SOULSEER_FAST_PASSWORD_HASHER", "1")
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 PASSWORD = "correct-horse-battery"
 
