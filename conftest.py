@@ -40,6 +40,17 @@ def carol(db):
     return User.objects.create_superuser(email="carol@example.com", password=PASSWORD)
 
 
+@pytest.fixture
+def run_tasks():
+    """Run every queued background task now, as the worker (``manage.py db_worker``) would."""
+    from django.core.management import call_command
+
+    def run() -> None:
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+
+    return run
+
+
 def chromium_path() -> str:
     path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
     if not path:

@@ -1,5 +1,5 @@
 import asyncio
-import contextlib
+import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -7,8 +7,31 @@ from django.conf import settings
 
 from accounts import services
 
-TAB_HEARTBEAT_SECONDS = 30
+log = logging.getLogger(__name__)
+
 _pending_checks: set[asyncio.Task] = set()
+
+# Every open page socket of this process, beaten together: one UPDATE per period per process.
+_live_pages: set[str] = set()
+_beaters: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
+
+
+async def _beat_forever():
+    beat = database_sync_to_async(services.pages_alive)
+    while _live_pages:
+        await asyncio.sleep(services.PAGE_HEARTBEAT_SECONDS)
+        try:
+            await beat(list(_live_pages))
+        except Exception:
+            log.exception("page heartbeat failed")
+
+
+def _ensure_beater() -> None:
+    loop = asyncio.get_running_loop()
+    task = _beaters.get(loop)
+    if task is None or task.done():
+        _beaters.clear()  # tasks of loops that are gone (tests start one loop per test)
+        _beaters[loop] = loop.create_task(_beat_forever())
 
 
 def user_group(user_id: int) -> str:
@@ -19,12 +42,21 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     """A signed-in person's own channel: the server pushes notifications (e.g. a reading request).
 
     It only ever receives events sent to ``user.<id>`` of the person it authenticated, and the
-    ``presence`` group (availability badges); nothing a browser sends here is acted on. A reader's
-    open pages are counted for presence: when the last one closes and none comes back within
-    ``READINGS_PRESENCE_GRACE_SECONDS``, the reader goes offline (the sweeper checks too).
+    ``presence`` group (availability badges); nothing a browser sends here is acted on. Each open
+    page is a ``PageConnection`` row (the person is "on the site"); for readers, when the last
+    page closes and none comes back within ``READINGS_PRESENCE_GRACE_SECONDS``, they go offline.
+    The row is released however the socket ends (``websocket_disconnect`` runs on close, and the
+    ``finally`` in ``__call__`` covers an exception or a lost channel layer).
     """
 
-    heartbeat: asyncio.Task | None = None
+    page_open = False
+
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            if self.page_open:
+                await self._release()
 
     async def connect(self):
         user = self.scope.get("user")
@@ -36,29 +68,26 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.channel_layer.group_add(services.PRESENCE_GROUP, self.channel_name)
         await self.accept()
-        if user.is_reader:
-            await database_sync_to_async(services.reader_tab_event)(services.reader_tab_opened, user, self.channel_name)
-            self.heartbeat = asyncio.ensure_future(self._beat())
-
-    async def _beat(self):
-        while True:
-            await asyncio.sleep(TAB_HEARTBEAT_SECONDS)
-            await database_sync_to_async(services.reader_tab_event)(
-                services.reader_tab_alive, self.user, self.channel_name
-            )
+        await database_sync_to_async(services.page_opened)(user, self.channel_name)
+        self.page_open = True
+        _live_pages.add(self.channel_name)
+        _ensure_beater()
 
     async def disconnect(self, code):
         if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-            await self.channel_layer.group_discard(services.PRESENCE_GROUP, self.channel_name)
-        if self.heartbeat is not None:
-            self.heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self.heartbeat
-            self.heartbeat = None
-            await database_sync_to_async(services.reader_tab_event)(
-                services.reader_tab_closed, self.user, self.channel_name
-            )
+            try:
+                await self.channel_layer.group_discard(self.group, self.channel_name)
+                await self.channel_layer.group_discard(services.PRESENCE_GROUP, self.channel_name)
+            except Exception:  # the layer itself may be what failed; the page row is released anyway
+                log.warning("could not leave groups for %s", self.channel_name)
+        if self.page_open:
+            await self._release()
+
+    async def _release(self):
+        self.page_open = False
+        _live_pages.discard(self.channel_name)
+        await database_sync_to_async(services.page_closed)(self.channel_name)
+        if self.user.is_reader:
             task = asyncio.ensure_future(_check_later(self.user))
             _pending_checks.add(task)
             task.add_done_callback(_pending_checks.discard)
@@ -70,4 +99,4 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 async def _check_later(user):
     """After the grace period, ask whether the reader still has an open page (the DB decides)."""
     await asyncio.sleep(float(getattr(settings, "READINGS_PRESENCE_GRACE_SECONDS", 30)) + 1)
-    await database_sync_to_async(services.reader_tab_event)(services.reader_presence_check, user)
+    await database_sync_to_async(services.check_reader_presence)(user)

@@ -259,3 +259,23 @@ class Favourite(models.Model):
 
     def __str__(self):
         return f"{self.client} ♥ {self.reader}"
+
+
+class PageConnection(models.Model):
+    """An open page of a signed-in person (their ``ws/notifications/`` socket), for presence.
+
+    Fresh and not closed = the person is on the site. Readers' availability follows these rows
+    (``readings.presence``), and the notification centre emails only people with none. A worker
+    that dies stops beating, so its rows go stale instead of lying.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    channel_name = models.CharField(max_length=200, unique=True)
+    seen_at = models.DateTimeField(db_index=True)
+    closed = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "closed", "seen_at"], name="pageconn_user_open")]
+
+    def __str__(self):
+        return f"page of {self.user_id}"

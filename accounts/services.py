@@ -1,6 +1,7 @@
 """Account operations. Views, admin actions and commands call these; none writes roles itself."""
 
 import logging
+from datetime import datetime, timedelta
 from functools import partial
 
 from asgiref.sync import async_to_sync
@@ -10,7 +11,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.models import Favourite, ReaderProfile, User
+from accounts.models import Favourite, PageConnection, ReaderProfile, User
 
 log = logging.getLogger(__name__)
 
@@ -89,14 +90,13 @@ def fans_of(reader: ReaderProfile):
     return User.objects.filter(favourites__reader=reader, is_active=True)
 
 
-# --- Presence: readers' open pages (the readings app keeps the table and decides "offline") ---
+# --- Presence: people's open pages (``PageConnection``) ------------------------------
 
 PRESENCE_GROUP = "presence"
-# Sent by NotificationConsumer for a reader's page; readings.presence listens (no import cycle).
-reader_tab_opened = Signal()  # sender=User, channel_name, now
-reader_tab_alive = Signal()  # sender=User, channel_name, now
-reader_tab_closed = Signal()  # sender=User, channel_name, now
-reader_presence_check = Signal()  # sender=User, now: decide whether the reader is gone
+PAGE_HEARTBEAT_SECONDS = 30  # NotificationConsumer beats this often
+PAGE_STALE_SECONDS = 90  # three missed beats: the page's worker is gone
+# Sent when a reader's last page may have closed: readings.presence decides "offline" (no import cycle).
+reader_presence_check = Signal()  # sender=User, user, now
 
 
 def _broadcast(group: str, message: dict) -> None:
@@ -109,8 +109,34 @@ def _broadcast(group: str, message: dict) -> None:
         log.exception("broadcast to %s failed", group)
 
 
-def reader_tab_event(signal: Signal, user: User, channel_name: str = "") -> None:
-    signal.send(sender=User, user=user, channel_name=channel_name, now=timezone.now())
+def page_opened(user: User, channel_name: str, now: datetime | None = None) -> None:
+    PageConnection.objects.update_or_create(
+        channel_name=channel_name, defaults={"user": user, "seen_at": now or timezone.now(), "closed": False}
+    )
+
+
+def pages_alive(channel_names: list[str], now: datetime | None = None) -> int:
+    """One process's open pages are alive: one UPDATE per 500 pages."""
+    now = now or timezone.now()
+    updated = 0
+    for i in range(0, len(channel_names), 500):
+        chunk = channel_names[i : i + 500]
+        updated += PageConnection.objects.filter(channel_name__in=chunk).update(seen_at=now, closed=False)
+    return updated
+
+
+def page_closed(channel_name: str, now: datetime | None = None) -> None:
+    PageConnection.objects.filter(channel_name=channel_name).update(seen_at=now or timezone.now(), closed=True)
+
+
+def is_on_site(user: User, now: datetime | None = None) -> bool:
+    """Whether ``user`` has a page of the site open right now (a fresh, unclosed page socket)."""
+    fresh = (now or timezone.now()) - timedelta(seconds=PAGE_STALE_SECONDS)
+    return PageConnection.objects.filter(user_id=user.pk, closed=False, seen_at__gte=fresh).exists()
+
+
+def check_reader_presence(user: User) -> None:
+    reader_presence_check.send(sender=User, user=user, now=timezone.now())
 
 
 @transaction.atomic

@@ -17,11 +17,16 @@ class Notification(models.Model):
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True, help_text="When an email about it was queued.")
+    # Emails are rate-limited per (user, email_key): e.g. one per conversation per hour.
+    email_key = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notification_user_unread"),
+            models.Index(fields=["user", "email_key", "emailed_at"], name="notification_email_limit"),
+        ]
 
     def __str__(self):
         return f"{self.kind} for {self.user_id}: {self.text[:40]}"

@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.shortcuts import redirect, render
 
 from readings import services
-from readings.models import ChatMessage, ReaderTab, Reading, ReadingConnection, Review
+from readings.models import ChatMessage, Reading, ReadingConnection, Review
 
 
 class ChatMessageInline(admin.TabularInline):
@@ -97,4 +97,3 @@ class ReviewAdmin(admin.ModelAdmin):
 
 
 admin.site.register(ReadingConnection)
-admin.site.register(ReaderTab)

@@ -173,15 +173,3 @@ class ReadingConnection(models.Model):
 
     def __str__(self):
         return f"{self.role} in reading #{self.reading_id}"
-
-
-class ReaderTab(models.Model):
-    """A reader's open page (notifications socket), for presence: no open tab for a while = offline."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    channel_name = models.CharField(max_length=200, unique=True)
-    seen_at = models.DateTimeField(db_index=True)
-    closed = models.BooleanField(default=False)
-
-    def __str__(self):
-        return f"tab of {self.user_id}"

@@ -153,6 +153,10 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="SoulSeer <hello@soulseer.local>")
 ADMIN_EMAIL = env.str("ADMIN_EMAIL", default="")
+# The site's public address, for links in emails (no request is at hand in the task worker).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Notification emails (people who are not on the site): at most one per (person, kind or topic) per interval.
+NOTIFICATIONS_EMAIL_INTERVAL_SECONDS = env.int("NOTIFICATIONS_EMAIL_INTERVAL_SECONDS", default=15 * 60)
 
 # --- I18N ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

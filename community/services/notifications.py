@@ -2,19 +2,25 @@
 
 A notification is stored (the centre's page lists it) and, after commit, the person's open pages
 hear of it on ``user.<id>`` with the new unread count (the bell). Email for people who are not on
-the site is decided here too (see ``email_wanted``), so no app grows a mechanism of its own.
+the site is decided here too, so no app grows a mechanism of its own: when the person has no page
+of the site open (``accounts.services.is_on_site``) and has not switched that kind off, an email is
+queued for the task worker in the same transaction, at most one per (person, ``email_key``) per
+interval (default: the kind, ``NOTIFICATIONS_EMAIL_INTERVAL_SECONDS``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import broadcast_on_commit
+from accounts.services import broadcast_on_commit, is_on_site
 from community.models import Notification, NotificationPreference
+from community.tasks import send_notification_email
 
 # Every kind the site sends, with the label shown in the person's settings. Apps add theirs here.
 KINDS: dict[str, str] = {
@@ -52,13 +58,41 @@ def _push_count(user: User, notification: Notification | None = None) -> None:
 
 
 @transaction.atomic
-def notify(user: User, kind: str, text: str, url: str = "") -> Notification:
-    """Tell ``user`` something: stored for the centre, pushed live after commit."""
+def notify(
+    user: User,
+    kind: str,
+    text: str,
+    url: str = "",
+    *,
+    email_key: str = "",
+    email_every: timedelta | None = None,
+) -> Notification:
+    """Tell ``user`` something: stored for the centre, pushed live after commit, emailed if they are away.
+
+    ``email_key`` groups emails for the rate limit (e.g. ``f"conversation:{id}"``; default: the
+    kind) and ``email_every`` is the least time between two of them (default: the setting).
+    """
     if kind not in KINDS:
         raise UnknownKind(f"Unknown notification kind {kind!r}.")
     notification = Notification.objects.create(user=user, kind=kind, text=text[:300], url=url[:300])
     _push_count(user, notification)
+    _maybe_email(notification, email_key or kind, email_every)
     return notification
+
+
+def _maybe_email(notification: Notification, key: str, every: timedelta | None) -> bool:
+    user = notification.user
+    if not user.email or not user.is_active or not email_wanted(user, notification.kind) or is_on_site(user):
+        return False
+    now = timezone.now()
+    every = every if every is not None else timedelta(seconds=settings.NOTIFICATIONS_EMAIL_INTERVAL_SECONDS)
+    key = key[:100]
+    recent = Notification.objects.filter(user=user, email_key=key, emailed_at__gt=now - every)
+    if recent.exclude(pk=notification.pk).exists():
+        return False
+    Notification.objects.filter(pk=notification.pk).update(emailed_at=now, email_key=key)
+    send_notification_email.enqueue(notification.pk)  # the database backend: same transaction
+    return True
 
 
 def notify_many(users: Iterable[User], kind: str, text: str, url: str = "") -> int:

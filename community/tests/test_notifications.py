@@ -51,3 +51,70 @@ def test_email_preference_defaults_on_and_can_be_switched_off(alice):
     notifications.set_email_preference(alice, "new_message", False)
     assert not notifications.email_wanted(alice, "new_message")
     assert notifications.email_wanted(alice, "paid_reply")
+
+
+# --- email for people who are not on the site ---------------------------------------------------
+
+
+def test_email_goes_to_someone_away_through_the_worker(alice, mailoutbox, run_tasks, settings):
+    settings.SITE_URL = "https://soulseer.example"
+    notify(alice, "new_message", "Bob the Seer wrote to you", "/messages/1/")
+    assert mailoutbox == []  # queued, not sent inside the request
+    run_tasks()
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["alice@example.com"]
+    assert "https://soulseer.example/messages/1/" in mailoutbox[0].body
+
+
+def test_no_email_while_the_person_has_a_page_open(alice, mailoutbox, run_tasks):
+    from accounts.services import page_opened
+
+    page_opened(alice, "specific.channel!1")
+    notify(alice, "new_message", "Hello")
+    run_tasks()
+    assert mailoutbox == []
+
+
+def test_closed_or_stale_pages_do_not_count_as_on_the_site(alice, mailoutbox, run_tasks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.services import page_closed, page_opened
+
+    page_opened(alice, "closed.page")
+    page_closed("closed.page")
+    page_opened(alice, "dead.worker", now=timezone.now() - timedelta(minutes=5))
+    notify(alice, "new_message", "Hello")
+    run_tasks()
+    assert len(mailoutbox) == 1
+
+
+def test_emails_are_rate_limited_per_key(alice, mailoutbox, run_tasks):
+    from datetime import timedelta
+
+    for _ in range(3):
+        notify(alice, "new_message", "one more", email_key="conversation:7", email_every=timedelta(hours=1))
+    notify(alice, "new_message", "other conversation", email_key="conversation:8", email_every=timedelta(hours=1))
+    run_tasks()
+    assert sorted(m.subject for m in mailoutbox) == ["[SoulSeer] one more", "[SoulSeer] other conversation"]
+    assert Notification.objects.filter(user=alice).count() == 4  # every one is in the centre
+
+
+def test_a_kind_switched_off_is_not_emailed(alice, mailoutbox, run_tasks):
+    notifications.set_email_preference(alice, "new_message", False)
+    notify(alice, "new_message", "Hello")
+    notify(alice, "paid_reply", "A paid reply waits")
+    run_tasks()
+    assert [m.subject for m in mailoutbox] == ["[SoulSeer] A paid reply waits"]
+
+
+def test_a_rolled_back_notification_sends_nothing(alice, mailoutbox, run_tasks):
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        notify(alice, "new_message", "Hello")
+        raise RuntimeError("the caller failed")
+    run_tasks()
+    assert mailoutbox == []
+    assert not Notification.objects.exists()

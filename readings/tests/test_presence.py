@@ -10,10 +10,9 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
 from accounts import services as accounts_services
-from accounts.models import ReaderProfile
+from accounts.models import PageConnection, ReaderProfile
 from accounts.routing import websocket_urlpatterns
 from readings import presence
-from readings.models import ReaderTab
 from readings.tests.helpers import active_reading, at, fund
 
 app = URLRouter(websocket_urlpatterns)
@@ -33,7 +32,7 @@ def availability(user) -> str:
 @pytest.mark.django_db
 def test_reader_with_an_open_tab_stays_online(bob, settings):
     settings.READINGS_PRESENCE_GRACE_SECONDS = 30
-    ReaderTab.objects.create(user=bob, channel_name="a", seen_at=at(0))
+    PageConnection.objects.create(user=bob, channel_name="a", seen_at=at(0))
     assert presence.mark_gone_readers_offline(at(60)) == 0
     assert availability(bob) == "online"
 
@@ -41,8 +40,8 @@ def test_reader_with_an_open_tab_stays_online(bob, settings):
 @pytest.mark.django_db
 def test_last_tab_closed_goes_offline_after_grace(bob, settings):
     settings.READINGS_PRESENCE_GRACE_SECONDS = 30
-    ReaderTab.objects.create(user=bob, channel_name="a", seen_at=at(0), closed=True)
-    ReaderTab.objects.create(user=bob, channel_name="b", seen_at=at(10), closed=True)
+    PageConnection.objects.create(user=bob, channel_name="a", seen_at=at(0), closed=True)
+    PageConnection.objects.create(user=bob, channel_name="b", seen_at=at(10), closed=True)
     assert presence.mark_gone_readers_offline(at(39)) == 0  # page b closed 29 s ago: may come back
     assert availability(bob) == "online"
     assert presence.mark_gone_readers_offline(at(41)) == 1
@@ -52,7 +51,7 @@ def test_last_tab_closed_goes_offline_after_grace(bob, settings):
 @pytest.mark.django_db
 def test_silent_tab_of_a_dead_worker_goes_stale(bob, settings):
     settings.READINGS_PRESENCE_GRACE_SECONDS = 30
-    ReaderTab.objects.create(user=bob, channel_name="a", seen_at=at(0))  # never closed, stopped beating
+    PageConnection.objects.create(user=bob, channel_name="a", seen_at=at(0))  # never closed, stopped beating
     assert presence.mark_gone_readers_offline(at(80)) == 0
     assert presence.mark_gone_readers_offline(at(120)) == 1
 
@@ -83,7 +82,7 @@ async def test_closing_every_tab_goes_offline_live(bob, alice, settings):
     tab = WebsocketCommunicator(app, "/ws/notifications/")
     tab.scope["user"] = bob
     assert (await tab.connect())[0]
-    assert await database_sync_to_async(ReaderTab.objects.filter(user=bob, closed=False).count)() == 1
+    assert await database_sync_to_async(PageConnection.objects.filter(user=bob, closed=False).count)() == 1
     await tab.disconnect()
     await asyncio.sleep(1.6)  # the consumer's delayed check (grace + 1 s)
     assert await database_sync_to_async(availability)(bob) == "offline"
