@@ -42,11 +42,18 @@ def carol(db):
 
 @pytest.fixture
 def run_tasks():
-    """Run every queued background task now, as the worker (``manage.py db_worker``) would."""
+    """Run every queued background task now with the real worker (``manage.py db_worker --batch``).
+
+    The worker closes stale database connections between tasks; inside a test that would close
+    the test's own transaction, so only that call is neutralised here.
+    """
+    from unittest import mock
+
     from django.core.management import call_command
 
     def run() -> None:
-        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+        with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+            call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
 
     return run
 

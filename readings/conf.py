@@ -10,12 +10,20 @@ DEFAULTS = {
     "READINGS_REQUEST_TIMEOUT_SECONDS": 60,
     "READINGS_RECONNECT_GRACE_SECONDS": 120,
     "READINGS_LOW_BALANCE_MINUTES": 2,
-    "READINGS_HEARTBEAT_SECONDS": 5.0,
-    "READINGS_STALE_CONNECTION_SECONDS": 20.0,
-    "READINGS_TICK_SECONDS": 1.0,  # the room timer's first wait
-    "READINGS_TICK_MAX_SLEEP_SECONDS": 15.0,  # the room timer never sleeps longer
+    # Presence: each daphne beats its room sockets every HEARTBEAT (the browser answers each beat);
+    # a party not heard for STALE seconds is away, and billing pauses from when they were last heard.
+    "READINGS_HEARTBEAT_SECONDS": 2.0,
+    "READINGS_STALE_CONNECTION_SECONDS": 6.0,
     "READINGS_SWEEP_SECONDS": 1.0,
     "READINGS_CHAT_MAX_LENGTH": 2000,
+    # Abuse limits on the room socket and the request button.
+    "READINGS_CHAT_PER_SECOND": 1.0,  # sustained chat messages per socket...
+    "READINGS_CHAT_BURST": 5,  # ...with this burst
+    "READINGS_FRAMES_PER_SECOND": 20.0,  # any message (signalling included) per socket...
+    "READINGS_FRAMES_BURST": 120,  # ...with this burst (ICE gathering sends a few dozen at once)
+    "READINGS_REFUSALS_BEFORE_CLOSE": 50,  # refused messages before a flooding socket is closed
+    "READINGS_REREQUEST_COOLDOWN_SECONDS": 30,  # after cancelling, before asking the same reader again
+    "READINGS_MAX_REQUESTS_PER_HOUR": 10,  # reading requests per client per hour
     "READINGS_PRESENCE_GRACE_SECONDS": 30,
     "TURN_CREDENTIAL_TTL_SECONDS": 3600,
 }
@@ -23,6 +31,14 @@ DEFAULTS = {
 
 def get(name: str):
     return getattr(settings, name, DEFAULTS[name])
+
+
+def heartbeat_seconds() -> float:
+    return float(get("READINGS_HEARTBEAT_SECONDS"))
+
+
+def stale_seconds() -> float:
+    return float(get("READINGS_STALE_CONNECTION_SECONDS"))
 
 
 def minute_seconds() -> float:

@@ -1,16 +1,28 @@
 """The reading room socket: signaling, chat and billing events between exactly two people.
 
-Thin on purpose: it authenticates, validates the shape of each message, calls a service
-through ``database_sync_to_async`` and relays. The services broadcast after commit.
+Thin on purpose: it authenticates, validates and rate-limits each message, calls a service
+through ``database_sync_to_async`` and relays. The services decide and broadcast after commit.
+
+Presence: every ``READINGS_HEARTBEAT_SECONDS`` this process sends a ``beat`` to each of its room
+sockets, the browser answers, and one batched call records when each socket was last heard and
+settles this process's rooms (``services.beat``): a party who stopped answering is found by the
+surviving party's own daphne, with or without the sweeper. Bookkeeping is released however the
+consumer ends: ``disconnect()`` on a close, the ``finally`` in ``__call__`` on an exception or a
+lost channel layer.
 """
+
+from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import time
 
 from channels.db import database_sync_to_async
 from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils import timezone
 
 from readings import conf, services
 from readings.events import reading_group
@@ -20,23 +32,37 @@ log = logging.getLogger(__name__)
 SIGNAL_KINDS = {"offer", "answer", "ice"}
 MAX_SIGNAL_BYTES = 64 * 1024
 MAX_FRAME_BYTES = 128 * 1024
+MAX_READING_ID = 2**63 - 1
 
+CLOSE_ENDED = 4000
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_REFUSED = 4403
+CLOSE_REPLACED = 4409
+CLOSE_FLOOD = 4429
 
-# Heartbeats of every room socket in this process, batched: one UPDATE per period per process
-# (not one per socket), so thousands of open rooms cost the database next to nothing.
-_live_channels: set[str] = set()
+# This process's open room sockets, beaten together (one batched database call per beat).
+_rooms: dict[str, ReadingConsumer] = {}
 _beaters: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
 
 
 async def _beat_forever():
-    period = float(conf.get("READINGS_HEARTBEAT_SECONDS"))
-    beat = database_sync_to_async(services.heartbeat_many)
-    while _live_channels:
-        await asyncio.sleep(period)
+    period = conf.heartbeat_seconds()
+    beat = database_sync_to_async(services.beat)
+    while _rooms:
+        for consumer in list(_rooms.values()):
+            with contextlib.suppress(Exception):  # a socket closing under us is cleaned up by its own consumer
+                await consumer.send_json({"type": "beat"})
+        await asyncio.sleep(period / 2)  # the answers arrive
+        heard = {}
+        for channel, consumer in list(_rooms.items()):
+            if consumer.heard_at is not None and consumer.heard_at != consumer.heard_written:
+                heard[channel] = consumer.heard_written = consumer.heard_at
+        reading_ids = sorted({consumer.reading_id for consumer in _rooms.values()})
         try:
-            await beat(list(_live_channels))
+            await beat(heard, reading_ids)
         except Exception:
-            log.exception("heartbeat failed")
+            log.exception("room beat failed")
+        await asyncio.sleep(period / 2)
 
 
 def _ensure_beater() -> None:
@@ -47,101 +73,128 @@ def _ensure_beater() -> None:
         _beaters[loop] = loop.create_task(_beat_forever())
 
 
+class TokenBucket:
+    """``rate`` messages a second with bursts of ``burst``; ``take()`` says whether one more may pass."""
+
+    def __init__(self, rate: float, burst: int):
+        self.rate, self.capacity = float(rate), float(burst)
+        self.tokens, self.stamp = float(burst), time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
 class ReadingConsumer(AsyncJsonWebsocketConsumer):
     role: str | None = None
-    timer: asyncio.Task | None = None
+    registered = False
+    heard_at = None  # when the browser last sent anything
+    heard_written = None  # the value last written to the database
+
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self._release()
 
     async def connect(self):
         user = self.scope.get("user")
         self.reading_id = int(self.scope["url_route"]["kwargs"]["reading_id"])
         if not user or not user.is_authenticated:
-            await self.close(code=4401)
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        if not 0 < self.reading_id <= MAX_READING_ID:
+            await self.close(code=CLOSE_REFUSED)
             return
         self.user = user
         self.group = reading_group(self.reading_id)
+        self.frames = TokenBucket(conf.get("READINGS_FRAMES_PER_SECOND"), conf.get("READINGS_FRAMES_BURST"))
+        self.chats = TokenBucket(conf.get("READINGS_CHAT_PER_SECOND"), conf.get("READINGS_CHAT_BURST"))
+        self.refusals = 0
         # Join the group first so no broadcast about our own arrival is missed.
         await self.channel_layer.group_add(self.group, self.channel_name)
+        self.heard_at = timezone.now()
         joined = await database_sync_to_async(services.mark_connected)(self.reading_id, user, self.channel_name)
         if joined is None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
-            await self.close(code=4403)
+            await self.close(code=CLOSE_REFUSED)
             return
         self.role = joined["role"]
         self.peer_channels = set(joined["peer_channels"])  # signals go straight to these sockets
+        _rooms[self.channel_name] = self
+        self.registered = True
+        _ensure_beater()
         await self.accept()
-        state = joined["state"]
+        for channel in joined["replaced"]:  # the same party's older tab: tell it to close
+            with contextlib.suppress(Exception):
+                await self.channel_layer.send(channel, {"type": "reading.replaced"})
         await self.send_json(
             {
                 "type": "hello",
                 "role": self.role,
                 "reading_type": joined["type"],
                 "peer_present": joined["peer_present"],
+                "heartbeat": conf.heartbeat_seconds(),
             }
         )
-        await self.send_json(state)
-        _live_channels.add(self.channel_name)
-        _ensure_beater()
-        self.wake = asyncio.Event()
-        self.timer = asyncio.ensure_future(self._run_timer())
+        await self.send_json(joined["state"])
 
     async def disconnect(self, code):
-        _live_channels.discard(self.channel_name)
-        if self.timer is not None:
-            self.timer.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self.timer
-            self.timer = None
-        if hasattr(self, "group"):
+        await self._release()
+
+    async def _release(self):
+        """Forget this socket here and in the database, once, however the consumer ended."""
+        if not self.registered:
+            return
+        self.registered = False
+        _rooms.pop(self.channel_name, None)
+        with contextlib.suppress(Exception):  # the layer itself may be what failed
             await self.channel_layer.group_discard(self.group, self.channel_name)
         if self.role is not None:
             self.role = None
-            await database_sync_to_async(services.mark_disconnected)(self.reading_id, self.channel_name)
-
-    async def _run_timer(self):
-        """The database is the clock: wake at the next minute's start (or grace expiry) and ask the service.
-
-        Billing events (start, pause, resume) wake it early, so a resumed reading's next minute is
-        charged on time; the sweeper (bill_readings) covers a worker that died.
-        """
-        tick = database_sync_to_async(services.tick)
-        delay = float(conf.get("READINGS_TICK_SECONDS"))
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), timeout=delay)
-            self.wake.clear()
             try:
-                status, delay = await tick(self.reading_id, self.channel_name, beat=False)
-            except Exception:
-                log.exception("tick for reading %s failed", self.reading_id)
-                delay = float(conf.get("READINGS_HEARTBEAT_SECONDS"))
-                continue
-            if status not in ("accepted", "active"):
-                return
+                await database_sync_to_async(services.mark_disconnected)(self.reading_id, self.channel_name)
+            except Exception:  # the row goes stale and the beat passes / sweeper pause billing from last heard
+                log.exception("could not record that %s left reading %s", self.channel_name, self.reading_id)
 
     # --- from the browser ---------------------------------------------------------------
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
-        if text_data is None or len(text_data) > MAX_FRAME_BYTES:
-            await self.send_json({"type": "error", "message": "Message too large or not text."})
-            return
-        await super().receive(text_data=text_data, bytes_data=bytes_data, **kwargs)
-
-    @classmethod
-    async def decode_json(cls, text_data):
-        import json
-
-        try:
-            return json.loads(text_data)
-        except ValueError:
-            return None
-
-    async def receive_json(self, content, **kwargs):
+        self.heard_at = timezone.now()
         if self.role is None:
             return
-        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
-            await self.send_json({"type": "error", "message": "Unknown message."})
+        if not self.frames.take():
+            await self._refuse("Too many messages: slow down.", code="rate_limited")
             return
+        if text_data is None or len(text_data) > MAX_FRAME_BYTES:
+            await self._refuse("Message too large or not text.")
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            content = None
+        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+            await self._refuse("Unknown message.")
+            return
+        await self.receive_json(content)
+
+    async def _refuse(self, message: str, code: str = "bad_message"):
+        self.refusals += 1
+        if self.refusals > conf.get("READINGS_REFUSALS_BEFORE_CLOSE"):
+            await self.send_json({"type": "error", "code": "flood", "message": "Too many bad messages: disconnected."})
+            await self.close(code=CLOSE_FLOOD)
+            return
+        await self.send_json({"type": "error", "code": code, "message": message})
+
+    async def receive_json(self, content, **kwargs):
         kind = content["type"]
+        if kind == "beat":
+            return  # heard_at is all a beat is for
         if kind == "chat":
             await self._chat(content)
         elif kind == "signal":
@@ -149,30 +202,37 @@ class ReadingConsumer(AsyncJsonWebsocketConsumer):
         elif kind == "end":
             await database_sync_to_async(services.end_reading)(self.reading_id, self.user)
         elif kind == "ping":
-            await self.send_json(
-                {"type": "pong", "t": content.get("t") if isinstance(content.get("t"), int | float) else None}
-            )
+            t = content.get("t")
+            await self.send_json({"type": "pong", "t": t if isinstance(t, int | float) else None})
         else:
-            await self.send_json({"type": "error", "message": "Unknown message."})
+            await self._refuse("Unknown message.")
 
     async def _chat(self, content):
         text = content.get("text")
         if not isinstance(text, str):
-            await self.send_json({"type": "error", "message": "A chat message needs text."})
+            await self._refuse("A chat message needs text.")
+            return
+        if not self.chats.take():
+            await self._refuse("You are sending messages too fast: slow down.", code="rate_limited")
             return
         try:
             await database_sync_to_async(services.post_message)(self.reading_id, self.user, text)
         except services.ReadingError as exc:
-            await self.send_json({"type": "error", "message": str(exc)})
+            await self._refuse(str(exc))
 
     async def _signal(self, content):
         kind = content.get("kind")
         data = content.get("data")
-        if kind not in SIGNAL_KINDS or not isinstance(data, dict) or len(str(data)) > MAX_SIGNAL_BYTES:
-            await self.send_json({"type": "error", "message": "Bad signal."})
+        if kind not in SIGNAL_KINDS or not isinstance(data, dict) or len(json.dumps(data)) > MAX_SIGNAL_BYTES:
+            await self._refuse("Bad signal.")
             return
         if kind in ("offer", "answer") and not isinstance(data.get("sdp"), str):
-            await self.send_json({"type": "error", "message": "Bad signal."})
+            await self._refuse("Bad signal.")
+            return
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            await self._refuse("Bad signal.")
             return
         to = "reader" if self.role == "client" else "client"
         message = {"type": "reading.signal", "to": to, "from": self.role, "kind": kind, "data": data}
@@ -192,6 +252,14 @@ class ReadingConsumer(AsyncJsonWebsocketConsumer):
             return  # relayed to the other party only, never echoed
         await self.send_json({"type": "signal", "kind": event["kind"], "data": event["data"], "from": event["from"]})
 
+    async def reading_replaced(self, event):
+        """The same party opened the room elsewhere: this socket steps aside (no billing change)."""
+        self.role = None  # its row is already the new socket's; nothing to release
+        await self.send_json(
+            {"type": "error", "code": "replaced", "message": "This reading is now open in another tab or window."}
+        )
+        await self.close(code=CLOSE_REPLACED)
+
     async def reading_event(self, event):
         if self.role is None:
             return
@@ -200,19 +268,15 @@ class ReadingConsumer(AsyncJsonWebsocketConsumer):
             payload.pop("client_balance")
         if payload.get("type") == "peer":
             if payload.get("role") == self.role:
-                return  # our own arrival or departure (or another tab of ours)
+                return  # our own arrival or departure
             channel = payload.pop("channel", None)
             if payload["event"] == "joined" and channel:
-                self.peer_channels.add(channel)
+                self.peer_channels = {channel}
             elif payload["event"] == "left":
                 self.peer_channels.discard(channel)
-                if not payload.pop("gone", True):
-                    return  # another socket of theirs is still here
-        if payload.get("type") in ("billing", "started") and self.timer is not None:
-            self.wake.set()  # the clock changed (start, pause, resume): recompute when to tick
+        elif payload.get("type") == "presence" and payload.get("role") == self.role:
+            return  # "you lost connection" is for the other party
         await self.send_json(payload)
         if payload.get("type") == "ended":
             self.role = None
-            if self.timer is not None:
-                self.timer.cancel()
-            await self.close(code=4000)
+            await self.close(code=CLOSE_ENDED)

@@ -43,6 +43,10 @@ class Reading(models.Model):
     started_at = models.DateTimeField(null=True, blank=True, help_text="Billing clock start (both connected).")
     paused_at = models.DateTimeField(null=True, blank=True)
     paused_seconds = models.FloatField(default=0.0, help_text="Total paused time before paused_at.")
+    resumed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the billing clock last (re)started: a pause never begins before it."
+    )
+    away_role = models.CharField(max_length=10, blank=True, help_text="Who is away while billing is paused.")
     billed_minutes = models.PositiveIntegerField(default=0)
     warned_minute = models.PositiveIntegerField(default=0, help_text="Last minute a low-balance warning went out.")
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -163,13 +167,23 @@ class Review(models.Model):
 
 
 class ReadingConnection(models.Model):
-    """An open WebSocket of one party in a reading room. Fresh rows (heartbeats) = present."""
+    """An open WebSocket of one party in a reading room: at most one per party (a new tab replaces it).
+
+    ``seen_at`` is the last moment that party's browser was heard (the room's beats, written in one
+    batch per process), so a party is present while it is fresh and "last seen" when it goes stale.
+    """
 
     reading = models.ForeignKey(Reading, on_delete=models.CASCADE, related_name="connections")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     role = models.CharField(max_length=10)
     channel_name = models.CharField(max_length=200, unique=True)
     seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["reading", "role"], name="reading_connection_one_per_party"),
+            models.CheckConstraint(condition=Q(role__in=["client", "reader"]), name="reading_connection_role_valid"),
+        ]
 
     def __str__(self):
         return f"{self.role} in reading #{self.reading_id}"

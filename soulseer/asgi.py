@@ -1,6 +1,6 @@
 """ASGI entry point: HTTP goes to Django, WebSockets to the apps' consumers.
 
-WebSockets pass the allowed-hosts origin check and the session auth middleware,
+WebSockets pass the same-origin check (``soulseer.websocket``) and the session auth middleware,
 so every consumer knows who is on the other end before it accepts.
 """
 
@@ -13,13 +13,13 @@ django_asgi_app = get_asgi_application()  # before importing consumers (app regi
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from soulseer.routing import websocket_urlpatterns  # noqa: E402
+from soulseer.websocket import SameOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -4,9 +4,9 @@ Every function that moves money is one ``transaction.atomic`` block (a savepoint
 already holds a transaction, e.g. the readings engine charging minute *n* with the reading row
 locked), idempotent on its key (a UNIQUE column, not only an ``exists()`` check), and locks the
 ledger accounts it touches with ``select_for_update`` in primary-key order so concurrent callers
-never deadlock. Stripe is never called under a lock: a service decides and records in one
-transaction, the Stripe call runs after commit (``transaction.on_commit``), and its outcome is
-recorded in a second transaction.
+never deadlock. Stripe is never called under a lock nor on a hot path: a service decides and
+records in one transaction and queues the call there as a background task (``payments.tasks``,
+run by the task worker), and the outcome is recorded in a second transaction.
 
 The package is split by topic; callers import from ``payments.services`` as before.
 """

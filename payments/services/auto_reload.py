@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from payments import gateway
+from payments import gateway, tasks
 from payments.models import (
     AutoReload,
     AutoReloadAttempt,
@@ -52,7 +51,7 @@ def request_auto_reload(user) -> bool:
     """Attempt an off-session top-up at most once per dip below the client's threshold.
 
     Safe to call any number of times (and inside the caller's transaction). Locks only the
-    auto-reload row, never the wallet; the Stripe call runs after commit. Returns whether an
+    auto-reload row, never the wallet; the Stripe call runs in the task worker. Returns whether an
     attempt was scheduled.
     """
     with transaction.atomic():
@@ -71,7 +70,7 @@ def request_auto_reload(user) -> bool:
         setting.last_attempt_at = timezone.now()
         setting.save(update_fields=["armed", "last_status", "last_message", "last_attempt_at", "updated_at"])
         attempt = AutoReloadAttempt.objects.create(user_id=user.pk, amount=setting.amount)
-        transaction.on_commit(partial(run_auto_reload, attempt.pk))
+        tasks.run_auto_reload.enqueue(attempt.pk)  # the worker calls Stripe, never this caller
     return True
 
 
@@ -79,7 +78,7 @@ AUTH_REQUIRED_MESSAGE = "Your bank asked to confirm this payment. Add funds from
 
 
 def run_auto_reload(attempt_id: int) -> AutoReloadAttempt:
-    """Carry out a scheduled attempt (after commit). Sandbox: credits directly. Stripe: off-session charge."""
+    """Carry out a queued attempt (task worker). Sandbox: credits directly. Stripe: off-session charge."""
     attempt = AutoReloadAttempt.objects.select_related("user").get(pk=attempt_id)
     if attempt.status != AutoReloadAttempt.Status.PENDING or attempt.payment_intent_id:
         return attempt

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from payments import gateway
+from payments import gateway, tasks
 from payments.models import (
     Account,
     ConnectAccount,
@@ -29,7 +28,7 @@ def pay_out(reader, *, force: bool = False, by=None) -> Payout | None:
     Automatic runs (``force=False``) pay only at or above ``PAYMENTS_PAYOUT_THRESHOLD`` and
     return None otherwise; an admin (``force=True``) may pay any positive balance and gets a
     :class:`PaymentError` explaining why not. Only accounts with payouts enabled are paid. The
-    ledger movement is written here; the transfer is sent after commit (:func:`send_payout`).
+    ledger movement is written here; the transfer is sent by the task worker (:func:`send_payout`).
     """
 
     def refuse(message: str):
@@ -66,7 +65,7 @@ def pay_out(reader, *, force: bool = False, by=None) -> Payout | None:
         )
         payout.movement = posted.movement
         payout.save(update_fields=["movement"])
-        transaction.on_commit(partial(send_payout, payout.pk))
+        tasks.send_payout.enqueue(payout.pk)  # the worker sends the transfer
     return payout
 
 

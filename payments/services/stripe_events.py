@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from payments import gateway
+from payments import gateway, tasks
 from payments.models import (
     AutoReload,
     AutoReloadAttempt,
@@ -129,7 +128,7 @@ def _save_card(intent: dict) -> str:
     )
     if setting.payment_method_id != payment_method:
         AutoReload.objects.filter(pk=setting.pk).update(payment_method_id=payment_method, card_brand="", card_last4="")
-        transaction.on_commit(partial(refresh_card_details, user.pk))
+        tasks.refresh_card_details.enqueue(user.pk)
     return "card saved"
 
 

@@ -75,7 +75,7 @@ def charge(client, reader, amount: Decimal, *, key: str, memo: str, reference: s
 
     Same key again returns the existing movement and moves nothing. A debit that would take the
     wallet below zero raises :class:`InsufficientFunds` and moves nothing. When the debit leaves the
-    wallet under the client's auto-reload threshold, one reload is requested (after commit).
+    wallet under the client's auto-reload threshold, one reload is queued for the task worker.
     """
     amount = to_amount(amount)
     _require_role(client, User.Role.CLIENT, "Only clients can be charged.")

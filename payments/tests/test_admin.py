@@ -60,7 +60,9 @@ def test_refund_action_shows_errors(carol_client, charged, funded):
     assert services.balance(funded) == Decimal("40.00")
 
 
-def test_pay_out_now_and_retry_actions(sandbox, carol_client, charged, bob, django_capture_on_commit_callbacks):
+def test_pay_out_now_and_retry_actions(
+    sandbox, carol_client, charged, bob, django_capture_on_commit_callbacks, run_tasks
+):
     connect = ConnectAccount.objects.create(
         user=bob, stripe_account_id="acct_sandbox_b", sandbox=True, payouts_enabled=True
     )
@@ -69,6 +71,7 @@ def test_pay_out_now_and_retry_actions(sandbox, carol_client, charged, bob, djan
             reverse("admin:payments_connectaccount_changelist"),
             {"action": "pay_out_now", "_selected_action": [connect.pk]},
         )
+    run_tasks()  # the task worker sends what was queued
     payout = Payout.objects.get()
     assert payout.status == Payout.Status.PAID and payout.amount == Decimal("7.00")
     Payout.objects.update(status=Payout.Status.FAILED)

@@ -17,10 +17,11 @@ def enable(user, *, card="pm_card_visa", threshold="5.00", amount="20.00"):
     )
 
 
-def test_sandbox_reload_credits_once_per_dip(sandbox, funded, bob, django_capture_on_commit_callbacks):
+def test_sandbox_reload_credits_once_per_dip(sandbox, funded, bob, django_capture_on_commit_callbacks, run_tasks):
     enable(funded, card="")
     with django_capture_on_commit_callbacks(execute=True):
         services.charge(funded, bob, Decimal("46.00"), key="c:1", memo="Long reading")  # leaves $4.00
+    run_tasks()  # the task worker sends what was queued
     assert services.balance(funded) == Decimal("24.00")
     attempt = AutoReloadAttempt.objects.get()
     assert attempt.status == AutoReloadAttempt.Status.SUCCEEDED
@@ -29,10 +30,11 @@ def test_sandbox_reload_credits_once_per_dip(sandbox, funded, bob, django_captur
     assert setting.last_status == "succeeded" and "$20.00 was added" in setting.last_message
 
 
-def test_no_reload_while_above_the_threshold(sandbox, funded, bob, django_capture_on_commit_callbacks):
+def test_no_reload_while_above_the_threshold(sandbox, funded, bob, django_capture_on_commit_callbacks, run_tasks):
     enable(funded, card="")
     with django_capture_on_commit_callbacks(execute=True):
         services.charge(funded, bob, Decimal("45.00"), key="c:1", memo="Reading")  # exactly $5.00 left
+    run_tasks()  # the task worker sends what was queued
     assert not AutoReloadAttempt.objects.exists()
     assert services.request_auto_reload(funded) is False
 
@@ -45,7 +47,7 @@ def test_disabled_auto_reload_does_nothing(sandbox, funded, bob):
     assert not AutoReloadAttempt.objects.exists()
 
 
-def test_once_per_dip_not_once_per_debit(stripe_stub, funded, bob, django_capture_on_commit_callbacks):
+def test_once_per_dip_not_once_per_debit(stripe_stub, funded, bob, django_capture_on_commit_callbacks, run_tasks):
     enable(funded, card="pm_card_chargeDeclined")
     with django_capture_on_commit_callbacks(execute=True):
         services.charge(funded, bob, Decimal("46.00"), key="c:1", memo="Minute 1")
@@ -53,21 +55,24 @@ def test_once_per_dip_not_once_per_debit(stripe_stub, funded, bob, django_captur
         services.charge(funded, bob, Decimal("1.00"), key="c:3", memo="Minute 3")
         assert services.request_auto_reload(funded) is False
         assert services.request_auto_reload(funded) is False
+    run_tasks()  # the task worker sends what was queued
     assert AutoReloadAttempt.objects.count() == 1
     assert len(stripe_stub.calls("POST", "/v1/payment_intents")) == 1
     # A top-up back above the threshold re-arms it: the next dip tries again.
     services.credit_wallet(funded, Decimal("10.00"), key="t:again", memo="Top-up")
     with django_capture_on_commit_callbacks(execute=True):
         services.charge(funded, bob, Decimal("10.00"), key="c:4", memo="Minute 4")
+    run_tasks()  # the task worker sends what was queued
     assert AutoReloadAttempt.objects.count() == 2
 
 
 def test_off_session_charge_then_webhook_credits(
-    stripe_stub, funded, bob, post_event, django_capture_on_commit_callbacks
+    stripe_stub, funded, bob, post_event, django_capture_on_commit_callbacks, run_tasks
 ):
     enable(funded)
     with django_capture_on_commit_callbacks(execute=True):
         services.charge(funded, bob, Decimal("46.00"), key="c:1", memo="Reading")
+    run_tasks()  # the task worker sends what was queued
     attempt = AutoReloadAttempt.objects.get()
     (call,) = stripe_stub.calls("POST", "/v1/payment_intents")
     params = call["params"]
@@ -98,11 +103,12 @@ def test_off_session_charge_then_webhook_credits(
     ],
 )
 def test_a_declined_reload_is_recorded_and_shown(
-    stripe_stub, funded, bob, client, card, code, shown, django_capture_on_commit_callbacks
+    stripe_stub, funded, bob, client, card, code, shown, django_capture_on_commit_callbacks, run_tasks
 ):
     enable(funded, card=card)
     with django_capture_on_commit_callbacks(execute=True):
         services.charge(funded, bob, Decimal("46.00"), key="c:1", memo="Reading")
+    run_tasks()  # the task worker sends what was queued
     attempt = AutoReloadAttempt.objects.get()
     assert attempt.status == AutoReloadAttempt.Status.FAILED and attempt.failure_code == code
     assert attempt.payment_intent_id  # taken from the error's payment_intent

@@ -53,7 +53,7 @@ def test_reconcile_in_the_sandbox(sandbox, db):
 
 
 def test_reconcile_agrees_and_then_finds_differences(
-    stripe_stub, alice, bob, post_event, django_capture_on_commit_callbacks
+    stripe_stub, alice, bob, post_event, django_capture_on_commit_callbacks, run_tasks
 ):
     from payments.tests.stripe_stub import event
 
@@ -68,6 +68,7 @@ def test_reconcile_agrees_and_then_finds_differences(
     ConnectAccount.objects.create(user=bob, stripe_account_id="acct_bob", payouts_enabled=True)
     with django_capture_on_commit_callbacks(execute=True):
         services.pay_out(bob)
+    run_tasks()  # the task worker sends what was queued
     out = StringIO()
     call_command("reconcile_stripe", stdout=out)
     assert "agree" in out.getvalue()

@@ -25,11 +25,12 @@ def connected(bob):
 
 
 def test_pays_out_at_the_threshold_through_a_transfer(
-    stripe_stub, alice, bob, connected, django_capture_on_commit_callbacks
+    stripe_stub, alice, bob, connected, django_capture_on_commit_callbacks, run_tasks
 ):
     earn(alice, bob, "30.00")  # bob earns $21.00
     with django_capture_on_commit_callbacks(execute=True):
         payout = services.pay_out(bob)
+    run_tasks()  # the task worker sends what was queued
     payout.refresh_from_db()
     assert payout.status == Payout.Status.PAID and payout.amount == Decimal("21.00")
     assert payout.stripe_transfer_id.startswith("tr_")
@@ -47,11 +48,14 @@ def test_below_the_threshold_nothing_is_paid(stripe_stub, alice, bob, connected)
     assert not Payout.objects.exists() and not stripe_stub.calls("POST", "/v1/transfers")
 
 
-def test_admins_can_pay_out_below_the_threshold(sandbox, alice, bob, carol, django_capture_on_commit_callbacks):
+def test_admins_can_pay_out_below_the_threshold(
+    sandbox, alice, bob, carol, django_capture_on_commit_callbacks, run_tasks
+):
     ConnectAccount.objects.create(user=bob, stripe_account_id="acct_sandbox_bob", sandbox=True, payouts_enabled=True)
     earn(alice, bob, "10.00")
     with django_capture_on_commit_callbacks(execute=True):
         payout = services.pay_out(bob, force=True, by=carol)
+    run_tasks()  # the task worker sends what was queued
     payout.refresh_from_db()
     assert payout.status == Payout.Status.PAID and payout.stripe_transfer_id == f"tr_sandbox_{payout.pk}"
     assert payout.requested_by == carol and payout.amount == Decimal("7.00")
@@ -74,18 +78,19 @@ def test_nothing_to_pay_out(stripe_stub, bob, carol, connected):
         services.pay_out(bob, force=True, by=carol)
 
 
-def test_paying_out_twice_pays_once(stripe_stub, alice, bob, connected, django_capture_on_commit_callbacks):
+def test_paying_out_twice_pays_once(stripe_stub, alice, bob, connected, django_capture_on_commit_callbacks, run_tasks):
     earn(alice, bob, "30.00")
     with django_capture_on_commit_callbacks(execute=True):
         first = services.pay_out(bob)
         assert services.pay_out(bob) is None
+    run_tasks()  # the task worker sends what was queued
     services.send_payout(first.pk)  # a repeated send of a paid payout does nothing
     assert len(stripe_stub.calls("POST", "/v1/transfers")) == 1
     assert Payout.objects.count() == 1
 
 
 def test_a_failed_transfer_is_recorded_and_retried(
-    stripe_stub, alice, bob, connected, django_capture_on_commit_callbacks
+    stripe_stub, alice, bob, connected, django_capture_on_commit_callbacks, run_tasks
 ):
     earn(alice, bob, "30.00")
     stripe_stub.fail_next(
@@ -96,6 +101,7 @@ def test_a_failed_transfer_is_recorded_and_retried(
     )
     with django_capture_on_commit_callbacks(execute=True):
         payout = services.pay_out(bob)
+    run_tasks()  # the task worker sends what was queued
     payout.refresh_from_db()
     assert payout.status == Payout.Status.FAILED and payout.attempts == 1
     assert "Insufficient funds" in payout.last_error
@@ -109,17 +115,20 @@ def test_a_failed_transfer_is_recorded_and_retried(
     assert Movement.objects.filter(kind=Movement.Kind.PAYOUT).count() == 1
 
 
-def test_retry_claims_a_failed_payout_once(stripe_stub, alice, bob, connected, django_capture_on_commit_callbacks):
+def test_retry_claims_a_failed_payout_once(
+    stripe_stub, alice, bob, connected, django_capture_on_commit_callbacks, run_tasks
+):
     earn(alice, bob, "30.00")
     stripe_stub.fail_next("POST", "/v1/transfers", 500, {"type": "api_error", "message": "Down"})
     with django_capture_on_commit_callbacks(execute=True):
         payout = services.pay_out(bob)
+    run_tasks()  # the task worker sends what was queued
     services.send_payout(payout.pk, retry=True)
     services.send_payout(payout.pk, retry=True)  # already paid: claims nothing
     assert len(stripe_stub.calls("POST", "/v1/transfers")) == 2
 
 
-def test_pay_out_readers_pays_everyone_due(sandbox, alice, bob, django_capture_on_commit_callbacks, capsys):
+def test_pay_out_readers_pays_everyone_due(sandbox, alice, bob, django_capture_on_commit_callbacks, run_tasks, capsys):
     from accounts.tests.factories import ReaderProfileFactory
 
     ConnectAccount.objects.create(user=bob, stripe_account_id="acct_sandbox_bob", sandbox=True, payouts_enabled=True)
@@ -131,13 +140,14 @@ def test_pay_out_readers_pays_everyone_due(sandbox, alice, bob, django_capture_o
     earn(alice, unset, "50.00", key="e:3")
     with django_capture_on_commit_callbacks(execute=True):  # in production the command runs in autocommit
         call_command("pay_out_readers")
+    run_tasks()  # the task worker sends what was queued
     assert list(Payout.objects.values_list("reader", "status")) == [(bob.pk, "paid")]
     assert "payout" in capsys.readouterr().out
     assert services.earnings_balance(small) == Decimal("7.00")
     assert services.earnings_balance(unset) == Decimal("35.00")
 
 
-def test_staff_pay_out_button(sandbox, client, alice, bob, carol, django_capture_on_commit_callbacks):
+def test_staff_pay_out_button(sandbox, client, alice, bob, carol, django_capture_on_commit_callbacks, run_tasks):
     ConnectAccount.objects.create(user=bob, stripe_account_id="acct_sandbox_bob", sandbox=True, payouts_enabled=True)
     earn(alice, bob, "10.00")
     client.force_login(carol)
@@ -145,6 +155,7 @@ def test_staff_pay_out_button(sandbox, client, alice, bob, carol, django_capture
     assert "Pay out now" in page and "$7.00" in page
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("payments:staff_pay_out", args=[bob.pk]), follow=True)
+    run_tasks()  # the task worker sends what was queued
     assert "Payout of $7.00 to Bob the Seer" in response.content.decode()
     assert Payout.objects.get().status == Payout.Status.PAID
     # Nothing left: a second click explains instead of paying.

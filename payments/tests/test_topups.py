@@ -72,7 +72,7 @@ def test_a_stripe_error_shows_a_message_and_stores_nothing(stripe_stub, alice_cl
 
 
 def test_the_card_used_at_checkout_is_saved_for_auto_reload(
-    stripe_stub, alice, post_event, django_capture_on_commit_callbacks
+    stripe_stub, alice, post_event, run_tasks
 ):
     StripeCustomer.objects.create(user=alice, customer_id="cus_alice")
     intent = {
@@ -85,9 +85,9 @@ def test_the_card_used_at_checkout_is_saved_for_auto_reload(
         "amount_received": 2500,
         "metadata": {"purpose": "topup", "soulseer_user": str(alice.pk)},
     }
-    with django_capture_on_commit_callbacks(execute=True):
-        response = post_event(event("payment_intent.succeeded", intent))
+    response = post_event(event("payment_intent.succeeded", intent))
     assert response.json()["outcome"] == "card saved"
+    run_tasks()  # the worker fetches the card's brand and last four digits
     setting = AutoReload.objects.get(user=alice)
     assert setting.payment_method_id == "pm_card_visa"
     assert setting.card_label == "Visa ending 4242"

@@ -36,3 +36,11 @@ def verify_ledger() -> None:
     """``manage.py verify_ledger`` (payments) must pass; skipped only until payments ships it."""
     if "verify_ledger" in get_commands():
         call_command("verify_ledger")
+
+
+def beat(reading, when, parties=("client", "reader")) -> None:
+    """The parties' browsers answered a beat at ``when`` (what each daphne records in one batch)."""
+    from readings.models import ReadingConnection
+
+    sockets = ReadingConnection.objects.filter(reading_id=reading.pk, role__in=list(parties))
+    services.record_heard(dict.fromkeys(sockets.values_list("channel_name", flat=True), when))

@@ -1,6 +1,7 @@
 """The reading room socket with Channels' WebsocketCommunicator: who may connect, relay, chat, billing."""
 
 import asyncio
+import contextlib
 from decimal import Decimal
 
 import pytest
@@ -23,7 +24,8 @@ app = URLRouter(websocket_urlpatterns)
 @pytest.fixture(autouse=True)
 def _fast(settings):
     settings.SOULSEER_BILLING_MINUTE_SECONDS = 60.0
-    settings.READINGS_TICK_SECONDS = 0.1
+    settings.READINGS_HEARTBEAT_SECONDS = 0.2
+    settings.READINGS_STALE_CONNECTION_SECONDS = 3.0
 
 
 @pytest.fixture(autouse=True)
@@ -54,24 +56,58 @@ async def connect(user, reading_id):
 
 
 async def receive_until(comm, kind, timeout=5.0, **match):
-    """Read messages until one of type ``kind`` (and matching ``match``) arrives; return it."""
+    """Read messages until one of type ``kind`` (and matching ``match``) arrives; return it.
+
+    Like a browser, it answers the server's beats on the way (a party who stops answering is away).
+    """
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         left = deadline - asyncio.get_running_loop().time()
         if left <= 0:
             raise AssertionError(f"no {kind!r} message within {timeout} s")
         message = await comm.receive_json_from(timeout=left)
+        if message.get("type") == "beat" and kind != "beat":
+            await comm.send_json_to({"type": "beat"})
         if message.get("type") == kind and all(message.get(k) == v for k, v in match.items()):
             return message
 
 
 async def drain(comm, wait=0.3):
-    """Everything that arrives until ``wait`` seconds pass quietly (a timeout inside receive_json_from
-    would cancel the consumer, so this uses receive_nothing)."""
-    messages = []
-    while not await comm.receive_nothing(timeout=wait):
-        messages.append(await comm.receive_json_from())
+    """Everything but beats that arrives until ``wait`` seconds pass with nothing else (a timeout inside
+    receive_json_from would cancel the consumer, so this polls with receive_nothing). Beats are answered."""
+    loop = asyncio.get_running_loop()
+    messages, quiet_until = [], loop.time() + wait
+    while loop.time() < quiet_until:
+        if await comm.receive_nothing(timeout=0.05):
+            continue
+        message = await comm.receive_json_from()
+        if message.get("type") == "beat":
+            await comm.send_json_to({"type": "beat"})
+        else:
+            messages.append(message)
+            quiet_until = loop.time() + wait
     return messages
+
+
+@contextlib.asynccontextmanager
+async def answering(comm):
+    """A party whose messages the test does not read, but whose browser keeps answering beats."""
+
+    async def pump():
+        while True:
+            if await comm.receive_nothing(timeout=0.05):
+                continue
+            message = await comm.receive_json_from()
+            if message.get("type") == "beat":
+                await comm.send_json_to({"type": "beat"})
+
+    task = asyncio.ensure_future(pump())
+    try:
+        yield comm
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
 
 
 # --- who may connect ----------------------------------------------------------------------
@@ -225,18 +261,20 @@ async def test_either_party_ends_and_both_get_the_summary(reading, alice, bob):
     assert row.status == "ended" and row.total_charged == Decimal("4.00")
 
 
-async def test_timer_charges_minutes_and_ends_on_empty_balance(settings, alice, bob):
+async def test_beats_charge_minutes_and_end_on_empty_balance(settings, alice, bob):
+    """No sweeper here: the daphne's own beat pass charges each minute both parties answered."""
     settings.SOULSEER_BILLING_MINUTE_SECONDS = 0.5
+    settings.READINGS_HEARTBEAT_SECONDS = 0.1
     reading = await database_sync_to_async(_accepted)(alice, bob, "chat")  # $50 at $2/min: 25 minutes
     client, _, _ = await connect(alice, reading.pk)
     reader, _, _ = await connect(bob, reading.pk)
-    warning = await receive_until(client, "warning", timeout=20)
-    assert "minute" in warning["message"]
-    ended = await receive_until(client, "ended", timeout=10)
+    async with answering(reader):
+        warning = await receive_until(client, "warning", timeout=30)
+        assert "minute" in warning["message"]
+        ended = await receive_until(client, "ended", timeout=15)
     assert ended["reason"] == "balance"
     assert ended["summary"]["minutes"] == 25
     assert "balance" in ended["message"]
-    assert (await receive_until(reader, "ended"))["reason"] == "balance"
     await client.disconnect()
     await reader.disconnect()
 
@@ -247,10 +285,133 @@ async def test_open_sockets_keep_beating_in_one_batch(settings, reading, alice, 
     settings.READINGS_HEARTBEAT_SECONDS = 0.2
     client, _, _ = await connect(alice, reading.pk)
     reader, _, _ = await connect(bob, reading.pk)
-    first = await database_sync_to_async(lambda: sorted(ReadingConnection.objects.values_list("seen_at", flat=True)))()
-    await asyncio.sleep(0.7)
-    later = await database_sync_to_async(lambda: sorted(ReadingConnection.objects.values_list("seen_at", flat=True)))()
+    seen = database_sync_to_async(lambda: sorted(ReadingConnection.objects.values_list("seen_at", flat=True)))
+    first = await seen()
+    async with answering(client), answering(reader):
+        await asyncio.sleep(1.0)
+    later = await seen()
     assert len(later) == 2 and all(b > a for a, b in zip(first, later, strict=True))
     await client.disconnect()
     await reader.disconnect()
     assert await database_sync_to_async(ReadingConnection.objects.count)() == 0
+
+
+# --- abuse and faults ------------------------------------------------------------------------
+
+
+async def test_a_new_tab_replaces_the_old_one_without_pausing_billing(reading, alice, bob):
+    from readings.models import ReadingConnection
+
+    first, _, _ = await connect(alice, reading.pk)
+    reader, _, _ = await connect(bob, reading.pk)
+    await receive_until(first, "billing", minutes=1)
+    second, ok, _ = await connect(alice, reading.pk)
+    assert ok
+    refused = await receive_until(first, "error")
+    assert refused["code"] == "replaced" and "another tab" in refused["message"]
+    assert (await first.receive_output(timeout=2)) == {"type": "websocket.close", "code": 4409}
+    rows = await database_sync_to_async(lambda: list(ReadingConnection.objects.values_list("role", flat=True)))()
+    assert sorted(rows) == ["client", "reader"]  # one socket per party
+    row = await database_sync_to_async(Reading.objects.get)(pk=reading.pk)
+    assert row.paused_at is None and row.status == "active"
+    await second.disconnect()
+    await reader.disconnect()
+
+
+async def test_a_chat_flood_is_refused_and_the_socket_closed(settings, reading, alice, bob):
+    settings.READINGS_CHAT_BURST = 5
+    settings.READINGS_REFUSALS_BEFORE_CLOSE = 50
+    client, _, _ = await connect(alice, reading.pk)
+    await drain(client)
+    for n in range(200):
+        await client.send_json_to({"type": "chat", "text": f"spam {n}"})
+    errors, closed = [], None
+    while closed is None:
+        output = await client.receive_output(timeout=5)
+        if output["type"] == "websocket.close":
+            closed = output["code"]
+        elif '"error"' in output.get("text", ""):
+            errors.append(output["text"])
+    assert closed == 4429
+    assert any("slow down" in e for e in errors)
+    stored = await database_sync_to_async(ChatMessage.objects.count)()
+    assert stored == 5  # the burst, not the flood
+
+
+@pytest.mark.parametrize(
+    "frame",
+    ['{"type": "chat", "text": "a\\u0000b"}', '{"type": "chat", "text": "lone \\ud800 surrogate"}'],
+    ids=["nul", "surrogate"],
+)
+async def test_unstorable_text_gets_a_clear_error_and_changes_nothing(reading, alice, bob, frame):
+    client, _, _ = await connect(alice, reading.pk)
+    await drain(client)
+    await client.send_to(text_data=frame)
+    error = await receive_until(client, "error")
+    assert "NUL" in error["message"] or "Unicode" in error["message"]
+    await client.send_json_to({"type": "chat", "text": "still here"})  # the socket survived
+    assert (await receive_until(client, "chat"))["text"] == "still here"
+    assert await database_sync_to_async(ChatMessage.objects.count)() == 1
+    await client.disconnect()
+
+
+async def test_a_consumer_that_crashes_releases_its_presence(reading, alice, bob, monkeypatch):
+    """Any exception inside the consumer (here: a broken event handler) must not leave a live socket
+    behind: the row goes, billing pauses, and the process forgets the channel."""
+    from readings import consumers
+    from readings.models import ReadingConnection
+
+    client, _, _ = await connect(alice, reading.pk)
+    reader, _, _ = await connect(bob, reading.pk)
+    await receive_until(client, "billing", minutes=1)
+    await drain(reader)
+
+    async def broken(self, event):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(consumers.ReadingConsumer, "reading_event", broken)
+    await client.send_json_to({"type": "chat", "text": "hello"})  # its broadcast crashes both consumers
+    with contextlib.suppress(RuntimeError):
+        await client.wait(timeout=3)
+    with contextlib.suppress(RuntimeError):
+        await reader.wait(timeout=3)
+    assert consumers._rooms == {}
+    assert await database_sync_to_async(ReadingConnection.objects.count)() == 0
+    row = await database_sync_to_async(Reading.objects.get)(pk=reading.pk)
+    assert row.paused_at is not None
+
+
+async def _through_the_site(path, *, origin, host="testserver", cookie=None):
+    from soulseer.asgi import application
+
+    headers = [(b"host", host.encode()), (b"origin", origin.encode())]
+    if cookie:
+        headers.append((b"cookie", cookie.encode()))
+    comm = WebsocketCommunicator(application, path, headers=headers)
+    connected, code = await comm.connect(timeout=5)
+    if connected:
+        await comm.disconnect()
+    return connected, code
+
+
+@pytest.mark.parametrize("path", ["/ws/readings/-1/", "/ws/readings/abc/", "/ws/nothing/", "/"])
+async def test_a_bad_route_is_refused_at_the_handshake(settings, path):
+    settings.ALLOWED_HOSTS = ["testserver"]
+    connected, code = await _through_the_site(path, origin="http://testserver")
+    assert not connected and code == 4404
+
+
+async def test_the_origin_must_match_scheme_host_and_port(settings, alice):
+    from django.test import Client
+
+    settings.ALLOWED_HOSTS = ["localhost"]
+    settings.CSRF_TRUSTED_ORIGINS = ["https://app.example"]
+    web = Client()
+    await database_sync_to_async(web.force_login)(alice)
+    cookie = f"sessionid={web.cookies['sessionid'].value}"
+    site = "localhost:8000"
+    assert (await _through_the_site("/ws/notifications/", origin="http://localhost:8000", host=site, cookie=cookie))[0]
+    assert (await _through_the_site("/ws/notifications/", origin="https://app.example", host=site, cookie=cookie))[0]
+    for foreign in ("http://localhost:9999", "https://localhost:8000", "http://evil.example:8000", "null"):
+        connected, _ = await _through_the_site("/ws/notifications/", origin=foreign, host=site, cookie=cookie)
+        assert not connected, foreign

@@ -9,7 +9,7 @@ from accounts.models import ReaderProfile
 from accounts.tests.factories import ReaderProfileFactory, UserFactory
 from readings import services
 from readings.models import Reading, Review
-from readings.tests.helpers import active_reading, at, fund
+from readings.tests.helpers import active_reading, at, beat, fund
 
 pytestmark = pytest.mark.django_db
 
@@ -173,6 +173,7 @@ def test_admin_refunds_minutes(funded_alice, bob, carol):
     from payments import services as payments
 
     reading = active_reading(funded_alice, bob)
+    beat(reading, at(130))  # both still heard at 130 s
     services.charge_due_minutes(reading, at(130))  # 3 minutes
     services.end_reading(reading, funded_alice, now=at(131))
     before = payments.balance(funded_alice)
@@ -180,3 +181,25 @@ def test_admin_refunds_minutes(funded_alice, bob, carol):
     assert payments.balance(funded_alice) == before + Decimal("8.00")
     with pytest.raises(services.ReadingError):
         services.refund_minutes(reading, 2, bob, "nope")
+
+
+def test_requesting_again_right_after_cancelling_waits_for_the_cooldown(funded_alice, bob, settings):
+    settings.READINGS_REREQUEST_COOLDOWN_SECONDS = 30
+    first = services.request_reading(funded_alice, bob.reader_profile, "chat", now=at(0))
+    services.cancel_reading(first, funded_alice, now=at(2))
+    with pytest.raises(services.ReadingError, match="ask again in 21 s"):
+        services.request_reading(funded_alice, bob.reader_profile, "chat", now=at(11))
+    assert Reading.objects.count() == 1  # nothing reached the reader
+    assert services.request_reading(funded_alice, bob.reader_profile, "chat", now=at(33)).status == "requested"
+
+
+def test_at_most_n_requests_an_hour(funded_alice, bob, settings):
+    settings.READINGS_MAX_REQUESTS_PER_HOUR = 3
+    settings.READINGS_REREQUEST_COOLDOWN_SECONDS = 0
+    for minute in range(3):
+        reading = services.request_reading(funded_alice, bob.reader_profile, "chat", now=at(minute * 60))
+        services.cancel_reading(reading, funded_alice, now=at(minute * 60 + 1))
+    with pytest.raises(services.ReadingError, match="at most 3 reading requests an hour"):
+        services.request_reading(funded_alice, bob.reader_profile, "chat", now=at(600))
+    later = services.request_reading(funded_alice, bob.reader_profile, "chat", now=at(3601))
+    assert later.status == "requested"

@@ -10,7 +10,7 @@ from accounts.tests.factories import UserFactory
 from payments import services as payments
 from readings import services
 from readings.models import ChatMessage, Reading, Review
-from readings.tests.helpers import active_reading, at, fund
+from readings.tests.helpers import active_reading, at, beat, fund
 
 pytestmark = pytest.mark.django_db
 
@@ -168,6 +168,7 @@ def test_history_lists_past_readings_for_both(client, alice, bob):
 def test_admin_reads_transcripts_and_refunds(client, alice, bob, carol):
     fund(alice, "50.00")
     reading = active_reading(alice, bob)
+    beat(reading, at(61))
     services.charge_due_minutes(reading, at(61))
     ChatMessage.objects.create(reading=reading, sender=alice, text="it cut out", sent_at=at(5))
     services.end_reading(reading, alice, now=at(70))

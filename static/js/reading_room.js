@@ -47,10 +47,8 @@
     $("minutes").textContent = String(msg.minutes);
     $("cost").textContent = "$" + msg.cost;
     if (msg.client_balance != null && $("balance")) $("balance").textContent = "$" + msg.client_balance;
-    if ($("share")) {
-      var share = (Number(msg.cost) * 0.7).toFixed(2);
-      $("share").textContent = "$" + share;
-    }
+    // The reader's earnings are the server's figure (the ledger's per-minute split), never recomputed here.
+    if ($("share") && msg.reader_share != null) $("share").textContent = "$" + msg.reader_share;
     if (msg.status === "active") status(msg.paused ? "Paused: waiting for the other person to reconnect. Billing is paused." : "Live. Billing per minute at $" + msg.rate + "/min.");
     else if (msg.status === "accepted") status("Waiting for the other person to join. Billing starts when you are both here.");
   }
@@ -290,13 +288,20 @@
         callStatus(cfg.peerName + " disconnected…");
       }
     },
+    presence: function (msg) {
+      // The other person's connection dropped (billing paused from when they were last heard) or came back.
+      alertBox(msg.present ? "" : msg.message);
+      status(msg.message);
+      callStatus(msg.present ? "" : cfg.peerName + " lost connection…");
+    },
+    beat: function () { send({ type: "beat" }); },  // the server's presence check: answer every one
     started: function () { status("The reading has started."); },
     billing: onBilling,
     warning: function (msg) { alertBox(msg.message); },
     chat: addChat,
     signal: onSignal,
     ended: onEnded,
-    error: function (msg) { status(msg.message); },
+    error: function (msg) { if (msg.code === "replaced") ended = true; status(msg.message); },
   };
 
   function connect() {
@@ -311,6 +316,7 @@
     };
     ws.onclose = function (event) {
       if (ended || event.code === 4000) return;
+      if (event.code === 4409) { status("This reading is open in another tab or window."); return; }
       if (event.code === 4403 || event.code === 4401 || event.code === 1006 && retry > 16000) {
         status("This reading is not open any more.");
         setTimeout(function () { window.location.href = cfg.summaryUrl; }, 1500);

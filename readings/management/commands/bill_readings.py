@@ -1,9 +1,11 @@
 """The billing sweeper: ops run it as a process next to daphne (``manage.py bill_readings``).
 
-Each sweep expires unanswered requests, drops sockets whose worker stopped beating (pausing
-their readings), charges every minute due on every active reading, and ends readings whose
-reconnect grace ran out. The database is the clock and each minute has its own idempotency
-key, so a killed worker (or a killed sweeper) neither skips nor doubles a minute.
+Each sweep expires unanswered requests and settles every live reading (``services.sweep``): it
+pauses billing from the moment a party was last heard when their daphne died, charges the
+minutes due, and ends readings whose reconnect grace ran out. Each daphne settles its own rooms
+too; the sweeper is the backstop when a whole daphne is gone. The database is the clock and each
+minute has its own idempotency key, so a killed worker (or a killed sweeper) neither skips nor
+doubles a minute.
 """
 
 import signal
@@ -34,9 +36,10 @@ class Command(BaseCommand):
             if once or any(result.values()):
                 self.stdout.write(
                     f"sweep: {result['charged']} minute(s) charged, {result['expired']} request(s) expired, "
-                    f"{result['ended']} reading(s) ended, {result.get('offline', 0)} reader(s) offline "
-                    f"in {took * 1000:.1f} ms"
+                    f"{result['paused']} paused, {result['resumed']} resumed, {result['ended']} reading(s) ended, "
+                    f"{result['offline']} reader(s) offline in {took * 1000:.1f} ms"
                 )
+                self.stdout.flush()
             if once or self.stopping:
                 return
             time.sleep(max(0.0, interval - took))

@@ -1,0 +1,40 @@
+"""Readings use cases: one function per operation, each one transaction.
+
+Views, the session consumer, admin actions and the ``bill_readings`` sweeper all call these;
+nothing else changes a reading. Broadcasts go out only after commit (``readings.events``).
+Lock order everywhere: the reading row, then (inside ``payments``) the wallet.
+
+Split by topic: ``lifecycle`` (request → answer → end), ``room`` (sockets, presence, chat),
+``billing`` (the clock: presence decides it), ``reviews`` (reviews, refunds).
+"""
+
+from readings.services.billing import (  # noqa: F401
+    Action,
+    Presence,
+    SettleOutcome,
+    charge_due_minutes,
+    decide,
+    minutes_due,
+    presence_of,
+    settle_readings,
+    sweep,
+)
+from readings.services.common import END_MESSAGES, ReadingError, state_payload, summary  # noqa: F401
+from readings.services.lifecycle import (  # noqa: F401
+    accept_reading,
+    cancel_reading,
+    decline_reading,
+    end_reading,
+    expire_stale_requests,
+    minimum_to_start,
+    request_reading,
+)
+from readings.services.reviews import leave_review, refund_minutes  # noqa: F401
+from readings.services.room import (  # noqa: F401
+    beat,
+    clean_text,
+    mark_connected,
+    mark_disconnected,
+    post_message,
+    record_heard,
+)
