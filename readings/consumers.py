@@ -6,7 +6,7 @@ through ``database_sync_to_async`` and relays. The services decide and broadcast
 Presence: every ``READINGS_HEARTBEAT_SECONDS`` this process sends a ``beat`` to each of its room
 sockets, the browser answers, and one batched call records when each socket was last heard and
 settles this process's rooms (``services.beat``): a party who stopped answering is found by the
-surviving party's own daphne, with or without the sweeper. Bookkeeping is released however the
+surviving party's own daphne (its settle loop), with or without the sweeper. Bookkeeping is released however the
 consumer ends: ``disconnect()`` on a close, the ``finally`` in ``__call__`` on an exception or a
 lost channel layer.
 """
@@ -42,12 +42,15 @@ CLOSE_FLOOD = 4429
 
 # This process's open room sockets, beaten together (one batched database call per beat).
 _rooms: dict[str, ReadingConsumer] = {}
-_beaters: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
+_loops: dict[asyncio.AbstractEventLoop, list[asyncio.Task]] = {}
 
 
 async def _beat_forever():
+    """Beat every socket, then write when each was last heard. The write has a thread (and database
+    connection) of its own, so a busy database thread in this process never makes its parties look
+    gone to the other processes."""
     period = conf.heartbeat_seconds()
-    beat = database_sync_to_async(services.beat)
+    record = database_sync_to_async(services.record_heard, thread_sensitive=False)
     while _rooms:
         for consumer in list(_rooms.values()):
             with contextlib.suppress(Exception):  # a socket closing under us is cleaned up by its own consumer
@@ -57,20 +60,35 @@ async def _beat_forever():
         for channel, consumer in list(_rooms.items()):
             if consumer.heard_at is not None and consumer.heard_at != consumer.heard_written:
                 heard[channel] = consumer.heard_written = consumer.heard_at
+        if heard:
+            try:
+                await record(heard)
+            except Exception:
+                log.exception("recording room beats failed")
+        await asyncio.sleep(period / 2)
+
+
+async def _settle_forever():
+    """Settle this process's rooms once a beat: pause a party gone silent, resume, charge, end."""
+    period = conf.heartbeat_seconds()
+    settle = database_sync_to_async(services.settle_readings)
+    while _rooms:
+        await asyncio.sleep(period)
         reading_ids = sorted({consumer.reading_id for consumer in _rooms.values()})
         try:
-            await beat(heard, reading_ids)
+            await settle(reading_ids)
         except Exception:
-            log.exception("room beat failed")
-        await asyncio.sleep(period / 2)
+            log.exception("settling rooms failed")
 
 
 def _ensure_beater() -> None:
     loop = asyncio.get_running_loop()
-    task = _beaters.get(loop)
-    if task is None or task.done():
-        _beaters.clear()  # tasks of loops that are gone (tests start one loop per test)
-        _beaters[loop] = loop.create_task(_beat_forever())
+    tasks = _loops.get(loop)
+    if not tasks or any(task.done() for task in tasks):
+        for task in tasks or []:
+            task.cancel()
+        _loops.clear()  # tasks of loops that are gone (tests start one loop per test)
+        _loops[loop] = [loop.create_task(_beat_forever()), loop.create_task(_settle_forever())]
 
 
 class TokenBucket:

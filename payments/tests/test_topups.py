@@ -71,9 +71,7 @@ def test_a_stripe_error_shows_a_message_and_stores_nothing(stripe_stub, alice_cl
     assert not TopUp.objects.exists()
 
 
-def test_the_card_used_at_checkout_is_saved_for_auto_reload(
-    stripe_stub, alice, post_event, run_tasks
-):
+def test_the_card_used_at_checkout_is_saved_for_auto_reload(stripe_stub, alice, post_event, run_tasks):
     StripeCustomer.objects.create(user=alice, customer_id="cus_alice")
     intent = {
         "id": "pi_9",

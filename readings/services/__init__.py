@@ -31,7 +31,6 @@ from readings.services.lifecycle import (  # noqa: F401
 )
 from readings.services.reviews import leave_review, refund_minutes  # noqa: F401
 from readings.services.room import (  # noqa: F401
-    beat,
     clean_text,
     mark_connected,
     mark_disconnected,

@@ -182,7 +182,15 @@ def _pause(reading: Reading, presence: Presence, now: datetime) -> None:
         events.to_reading(
             reading.pk, {"type": "presence", "role": role, "present": False, "message": AWAY_MESSAGES[role]}
         )
-    log.info("reading %s paused from %s (%s away)", reading.pk, reading.paused_at.isoformat(), reading.away_role)
+    log.info(
+        "reading %s paused from %s (%s away; last heard: client %s, reader %s; noticed at %s)",
+        reading.pk,
+        reading.paused_at.isoformat(),
+        reading.away_role,
+        presence.client and presence.client.isoformat(),
+        presence.reader and presence.reader.isoformat(),
+        now.isoformat(),
+    )
 
 
 def _resume(reading: Reading, now: datetime) -> None:
@@ -265,11 +273,22 @@ def _after_charge(reading: Reading, now: datetime) -> None:
     events.to_reading(reading.pk, {"type": "warning", "minutes_left": left, "message": message})
 
 
-def charge_due_minutes(reading: Reading | int, now: datetime | None = None) -> SettleOutcome:
-    """Settle one reading at ``now``: charge whatever is due. Safe to call any number of times from anywhere."""
+def charge_due_minutes(reading: Reading | int, now: datetime | None = None, *, wait: bool = True) -> SettleOutcome:
+    """Settle one reading at ``now``: charge whatever is due. Safe to call any number of times from anywhere.
+
+    ``wait=False`` (the beat passes and the sweeper) skips a reading whose row another process holds
+    right now: that process is settling it already, and nobody should queue behind it.
+    """
     now = now_or(now)
+    pk = reading if isinstance(reading, int) else reading.pk
     with transaction.atomic():
-        reading = lock(reading)
+        if wait:
+            reading = lock(pk)
+        else:
+            rows = Reading.objects.select_for_update(skip_locked=True).select_related("client", "reader")
+            reading = rows.filter(pk=pk).first()
+            if reading is None:
+                return SettleOutcome()
         if reading.status not in Reading.LIVE:
             return SettleOutcome()
         return settle_locked(reading, now)
@@ -301,7 +320,7 @@ def settle_readings(reading_ids: list[int] | None = None, now: datetime | None =
     for candidate in candidates:
         if decide(candidate, presences[candidate.pk], now) is Action.NONE:
             continue
-        outcome = charge_due_minutes(candidate.pk, now)  # re-decided under the lock, with fresh presence
+        outcome = charge_due_minutes(candidate.pk, now, wait=False)  # re-decided under the lock, fresh presence
         total["charged"] += outcome.charged
         for key in ("ended", "paused", "resumed", "started"):
             total[key] += int(getattr(outcome, key))

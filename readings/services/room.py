@@ -95,13 +95,6 @@ def record_heard(heard: dict[str, datetime]) -> int:
     return updated
 
 
-def beat(heard: dict[str, datetime], reading_ids: list[int], now: datetime | None = None) -> dict[str, int]:
-    """One daphne's beat: record who was heard, then settle its rooms (pause, resume, charge, end)."""
-    if heard:
-        record_heard(heard)
-    return billing.settle_readings(reading_ids, now) if reading_ids else {}
-
-
 def clean_text(text: str) -> str:
     """Refuse what the database cannot store or a person should not be sent: NUL and broken Unicode."""
     if "\x00" in text:

@@ -101,8 +101,8 @@ def test_beat_passes_and_sweeper_never_charge_twice(alice, bob):
     reading = active_reading(alice, bob)
     for second in [*range(2, 131, 2), 130]:
         beat(reading, at(second))
-        services.beat({}, [reading.pk], now=at(second))  # the client's daphne
-        services.beat({}, [reading.pk], now=at(second))  # the reader's daphne
+        services.settle_readings([reading.pk], now=at(second))  # the client's daphne
+        services.settle_readings([reading.pk], now=at(second))  # the reader's daphne
         services.sweep(now=at(second))  # the bill_readings sweeper
     assert Reading.objects.get(pk=reading.pk).billed_minutes == 3
     assert_moved(alice, bob, 3, Decimal("100.00"))
