@@ -61,7 +61,10 @@ class Account(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_accounts"
     )
     # Cached sum of this account's entries, written only by payments.services under select_for_update.
-    balance = models.DecimalField(**MONEY, default=ZERO)
+    # Personal accounts only: the platform's two accounts (revenue, outside world) take part in nearly
+    # every movement, so caching their balance would make their rows a lock every charge in the system
+    # waits for. Their balance is the sum of their entries (``payments.services.system_balance``).
+    balance = models.DecimalField(**MONEY, null=True, blank=True, default=ZERO)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -79,6 +82,11 @@ class Account(models.Model):
                 fields=["kind", "user"], condition=Q(user__isnull=False), name="account_one_per_user_kind"
             ),
             models.UniqueConstraint(fields=["kind"], condition=Q(user__isnull=True), name="account_one_system_kind"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["wallet", "earnings"], balance__isnull=False)
+                | Q(kind__in=["revenue", "external"], balance__isnull=True),
+                name="account_balance_cached_for_personal_only",
+            ),
             # A client's wallet never goes below zero, whatever runs concurrently.
             models.CheckConstraint(condition=~Q(kind="wallet") | Q(balance__gte=0), name="account_wallet_not_negative"),
         ]

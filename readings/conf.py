@@ -15,6 +15,7 @@ DEFAULTS = {
     "READINGS_HEARTBEAT_SECONDS": 2.0,
     "READINGS_STALE_CONNECTION_SECONDS": 6.0,
     "READINGS_SWEEP_SECONDS": 1.0,
+    "READINGS_BILLING_BATCH": 500,  # readings charged per transaction by the sweeper and the beat passes
     "READINGS_CHAT_MAX_LENGTH": 2000,
     # Abuse limits on the room socket and the request button.
     "READINGS_CHAT_PER_SECOND": 1.0,  # sustained chat messages per socket...

@@ -18,6 +18,7 @@ from payments.services.auto_reload import (  # noqa: F401
     run_auto_reload,
     save_auto_reload,
 )
+from payments.services.batch import Charge, Posted, charge_many  # noqa: F401
 from payments.services.connect import (  # noqa: F401
     connect_account_for,
     refresh_connect_status,
@@ -35,6 +36,7 @@ from payments.services.ledger import (  # noqa: F401
     history,
     movement_for_key,
     split,
+    system_balance,
     to_amount,
 )
 from payments.services.payouts import (  # noqa: F401

@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 
 from payments.models import (
     ZERO,
@@ -71,8 +72,13 @@ def _prorate(part: Decimal, done: Decimal, total: Decimal) -> Decimal:
 
 
 def _system_account(kind: str) -> Account:
-    account, _ = Account.objects.get_or_create(kind=kind, user=None)
+    account, _ = Account.objects.get_or_create(kind=kind, user=None, defaults={"balance": None})
     return account
+
+
+def system_balance(kind: str) -> Decimal:
+    """The platform's revenue (or the outside world's) balance: the sum of its entries, never cached."""
+    return cents(Entry.objects.filter(account__kind=kind, account__user__isnull=True).aggregate(t=Sum("amount"))["t"])
 
 
 def _personal_account(user, kind: str, *, create: bool = True) -> Account | None:
@@ -88,9 +94,11 @@ def _require_role(user, role: str, message: str) -> None:
 
 
 def _lock(*accounts: Account) -> dict[int, Account]:
-    """Lock the accounts' rows in primary-key order (the one order everyone uses) and return them fresh."""
-    ids = sorted({a.pk for a in accounts})
-    return {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    """Lock the personal accounts' rows in primary-key order (the one order everyone uses) and return
+    them fresh, with the platform's accounts as given: those rows are never locked (no cached balance)."""
+    ids = sorted({a.pk for a in accounts if a.kind in Account.PERSONAL})
+    locked = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    return {**{a.pk: a for a in accounts if a.kind not in Account.PERSONAL}, **locked}
 
 
 def balance(user) -> Decimal:
@@ -168,8 +176,9 @@ def _post(
     Entry.objects.bulk_create(Entry(movement=movement, account_id=account.pk, amount=value) for account, value in legs)
     for account, value in legs:
         current = locked[account.pk]
-        current.balance += value
-        current.save(update_fields=["balance"])
+        if current.kind in Account.PERSONAL:
+            current.balance += value
+            current.save(update_fields=["balance"])
     return _Posted(movement, True, locked)
 
 

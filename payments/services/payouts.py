@@ -46,7 +46,7 @@ def pay_out(reader, *, force: bool = False, by=None) -> Payout | None:
         if earnings is None:
             return refuse("This reader has no earnings to pay out.")
         external = _system_account(Account.Kind.EXTERNAL)
-        amount = _lock(earnings, external)[earnings.pk].balance
+        amount = _lock(earnings)[earnings.pk].balance
         minimum = CENT if force else settings.PAYMENTS_PAYOUT_THRESHOLD
         if amount < minimum:
             return refuse(f"There is nothing to pay out (unpaid earnings: ${amount}).")

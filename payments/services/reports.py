@@ -15,13 +15,14 @@ from payments.models import (
     Movement,
     Payout,
 )
-from payments.services.ledger import cents, movement_for_key
+from payments.services.ledger import cents, movement_for_key, system_balance
 
 log = logging.getLogger(__name__)
 
 
 def money_overview() -> dict:
     totals = {row["kind"]: row["total"] for row in Account.objects.values("kind").annotate(total=Sum("balance"))}
+    totals[Account.Kind.REVENUE] = system_balance(Account.Kind.REVENUE)
     payouts = Payout.objects.aggregate(
         paid_total=Sum("amount", filter=Q(status=Payout.Status.PAID)),
         paid_count=Count("pk", filter=Q(status=Payout.Status.PAID)),
@@ -46,6 +47,10 @@ def ledger_discrepancies() -> list[str]:
     sums = {row["account_id"]: cents(row["total"]) for row in per_account}
     for account in Account.objects.select_related("user").order_by("pk"):
         from_entries = sums.get(account.pk, ZERO)
+        if account.kind not in Account.PERSONAL:
+            if account.balance is not None:
+                problems.append(f"account {account.pk} ({account}): the platform's accounts keep no cached balance")
+            continue
         if account.balance != from_entries:
             problems.append(
                 f"account {account.pk} ({account}): cached balance {account.balance} != entries {from_entries}"

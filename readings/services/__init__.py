@@ -5,20 +5,13 @@ nothing else changes a reading. Broadcasts go out only after commit (``readings.
 Lock order everywhere: the reading row, then (inside ``payments``) the wallet.
 
 Split by topic: ``lifecycle`` (request → answer → end), ``room`` (sockets, presence, chat),
-``billing`` (the clock: presence decides it), ``reviews`` (reviews, refunds).
+``clock`` (the rules: presence decides), ``billing`` (applying them), ``charging`` (the money for due
+minutes, one reading or a batch), ``reviews`` (reviews, refunds).
 """
 
-from readings.services.billing import (  # noqa: F401
-    Action,
-    Presence,
-    SettleOutcome,
-    charge_due_minutes,
-    decide,
-    minutes_due,
-    presence_of,
-    settle_readings,
-    sweep,
-)
+from readings.services.billing import SettleOutcome, charge_due_minutes, settle_readings, sweep  # noqa: F401
+from readings.services.charging import charge_batch, minute_charge  # noqa: F401
+from readings.services.clock import Action, Presence, decide, minutes_due, presence_of  # noqa: F401
 from readings.services.common import END_MESSAGES, ReadingError, state_payload, summary  # noqa: F401
 from readings.services.lifecycle import (  # noqa: F401
     accept_reading,

@@ -18,108 +18,25 @@ the reading's counter in one transaction, so any number of callers neither skip 
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import Enum
 
 from django.db import transaction
-from django.db.models import Max
 
-from payments import services as payments
 from readings import conf, events
 from readings.models import Reading, ReadingConnection
-from readings.services.common import Status, lock, money, now_or, state_payload
+from readings.services import charging
+from readings.services.clock import ROLES, Action, Presence, decide, presence_of
+from readings.services.common import Status, lock, now_or, state_payload
 from readings.services.lifecycle import end_locked
 
 log = logging.getLogger(__name__)
 
-ROLES = ("client", "reader")
 AWAY_MESSAGES = {
     "client": "The client lost connection. Billing is paused until they are back.",
     "reader": "The reader lost connection. Billing is paused until they are back.",
 }
 BACK_MESSAGES = {"client": "The client is back. Billing resumes.", "reader": "The reader is back. Billing resumes."}
-
-
-@dataclass(frozen=True)
-class Presence:
-    """When each party of one reading was last heard (None: no open socket)."""
-
-    client: datetime | None = None
-    reader: datetime | None = None
-
-    def last_seen(self, role: str) -> datetime | None:
-        return self.client if role == "client" else self.reader
-
-    def fresh(self, role: str, now: datetime) -> bool:
-        seen = self.last_seen(role)
-        return seen is not None and (now - seen).total_seconds() <= conf.stale_seconds()
-
-    def away(self, now: datetime) -> list[str]:
-        return [role for role in ROLES if not self.fresh(role, now)]
-
-    @property
-    def confirmed(self) -> datetime | None:
-        """The latest moment both parties are known to have been here."""
-        if self.client is None or self.reader is None:
-            return None
-        return min(self.client, self.reader)
-
-
-def presence_of(reading_ids: list[int]) -> dict[int, Presence]:
-    """Last-heard times per party for many readings in one query."""
-    seen: dict[int, dict[str, datetime]] = {}
-    rows = (
-        ReadingConnection.objects.filter(reading_id__in=reading_ids)
-        .values("reading_id", "role")
-        .annotate(last=Max("seen_at"))
-    )
-    for row in rows:
-        seen.setdefault(row["reading_id"], {})[row["role"]] = row["last"]
-    return {pk: Presence(**seen.get(pk, {})) for pk in reading_ids}
-
-
-class Action(Enum):
-    NONE = "none"
-    START = "start"
-    PAUSE = "pause"
-    RESUME = "resume"
-    CHARGE = "charge"
-    END_DISCONNECTED = "disconnected"
-    END_NO_SHOW = "no_show"
-
-
-def minutes_due(reading: Reading, presence: Presence) -> int:
-    """Minute n is due once the clock, run up to when both were last heard, reaches its start."""
-    confirmed = presence.confirmed
-    if reading.status != Status.ACTIVE or reading.paused_at is not None or confirmed is None:
-        return reading.billed_minutes
-    due = math.floor(reading.billable_seconds(confirmed) / conf.minute_seconds()) + 1
-    return max(due, reading.billed_minutes)
-
-
-def decide(reading: Reading, presence: Presence, now: datetime) -> Action:
-    """What the billing clock of ``reading`` needs at ``now``. Pure: the one statement of the rules."""
-    grace = timedelta(seconds=conf.get("READINGS_RECONNECT_GRACE_SECONDS"))
-    away = presence.away(now)
-    if reading.status == Status.ACCEPTED:
-        if not away:
-            return Action.START
-        if reading.accepted_at is not None and reading.accepted_at + grace <= now:
-            return Action.END_NO_SHOW
-        return Action.NONE
-    if reading.status != Status.ACTIVE:
-        return Action.NONE
-    if reading.paused_at is None:
-        if away:
-            return Action.PAUSE
-        return Action.CHARGE if minutes_due(reading, presence) > reading.billed_minutes else Action.NONE
-    if not away:
-        return Action.RESUME
-    if reading.paused_at + grace <= now:
-        return Action.END_DISCONNECTED
-    return Action.NONE
 
 
 @dataclass
@@ -149,7 +66,7 @@ def settle_locked(reading: Reading, now: datetime, presence: Presence | None = N
             _resume(reading, now)
             outcome.resumed = True
         elif action is Action.CHARGE:
-            charged, ended = charge_locked(reading, presence, now)
+            charged, ended = charging.charge_locked([reading], {reading.pk: presence}, now).get(reading.pk, (0, False))
             outcome.charged += charged
             outcome.ended = outcome.ended or ended
             break
@@ -221,58 +138,6 @@ def account_gap(reading: Reading, last_heard: datetime | None, now: datetime) ->
         log.info("reading %s: %.1f s unnoticed gap not billed", reading.pk, gap)
 
 
-def charge_locked(reading: Reading, presence: Presence, now: datetime) -> tuple[int, bool]:
-    """Charge every minute due (``reading`` is locked). Returns (minutes charged, ended for lack of funds)."""
-    due = minutes_due(reading, presence)
-    charged = 0
-    reader_cut, _platform_cut = payments.split(reading.rate)
-    for n in range(reading.billed_minutes + 1, due + 1):
-        try:
-            with transaction.atomic():
-                payments.charge(
-                    reading.client,
-                    reading.reader,
-                    reading.rate,
-                    key=f"reading:{reading.pk}:minute:{n}",
-                    memo=f"{reading.get_type_display()} reading #{reading.pk}, minute {n}",
-                    reference=f"reading:{reading.pk}",
-                )
-        except payments.InsufficientFunds:
-            if charged:
-                reading.save(update_fields=["billed_minutes", "total_charged", "reader_share"])
-            end_locked(reading, now, reason="balance", by=None)
-            return charged, True
-        reading.billed_minutes = n
-        reading.total_charged += reading.rate
-        reading.reader_share += reader_cut
-        charged += 1
-    if charged:
-        reading.save(update_fields=["billed_minutes", "total_charged", "reader_share"])
-        _after_charge(reading, now)
-    return charged, False
-
-
-def _after_charge(reading: Reading, now: datetime) -> None:
-    """Tell the room (after commit) and warn once per minute when the balance is running out."""
-    balance = payments.balance(reading.client)
-    payload = state_payload(reading, now)
-    payload["client_balance"] = money(balance)
-    events.to_reading(reading.pk, payload)
-    if balance >= reading.rate * conf.get("READINGS_LOW_BALANCE_MINUTES"):
-        return
-    if reading.warned_minute >= reading.billed_minutes:
-        return
-    reading.warned_minute = reading.billed_minutes
-    reading.save(update_fields=["warned_minute"])
-    left = int(balance // reading.rate)
-    message = (
-        "The client's balance covers the current minute only; the reading ends when it runs out unless funds are added."
-        if left == 0
-        else f"Low balance: {left} more minute{'s' if left != 1 else ''} can be paid."
-    )
-    events.to_reading(reading.pk, {"type": "warning", "minutes_left": left, "message": message})
-
-
 def charge_due_minutes(reading: Reading | int, now: datetime | None = None, *, wait: bool = True) -> SettleOutcome:
     """Settle one reading at ``now``: charge whatever is due. Safe to call any number of times from anywhere.
 
@@ -308,8 +173,13 @@ LIVE_FIELDS = (
 
 
 def settle_readings(reading_ids: list[int] | None = None, now: datetime | None = None) -> dict[str, int]:
-    """Settle many readings (``None``: every live one): two queries to find what needs work, then each
-    reading that does is settled under its own lock and commits on its own. Returns counts."""
+    """Settle many readings (``None``: every live one) and return counts.
+
+    Two queries find what needs work. Readings with only minutes due (nearly all of them, nearly
+    always) are charged in batches of ``READINGS_BILLING_BATCH`` per transaction; the rare ones to
+    start, pause, resume or end are settled one by one. Either way each is re-decided under its
+    row lock, and rows another process holds are skipped (it is settling them).
+    """
     now = now_or(now)
     candidates = Reading.objects.filter(status__in=Reading.LIVE).only(*LIVE_FIELDS)
     if reading_ids is not None:
@@ -317,13 +187,23 @@ def settle_readings(reading_ids: list[int] | None = None, now: datetime | None =
     candidates = list(candidates)
     presences = presence_of([r.pk for r in candidates])
     total = {"charged": 0, "ended": 0, "paused": 0, "resumed": 0, "started": 0}
+    due, other = [], []
     for candidate in candidates:
-        if decide(candidate, presences[candidate.pk], now) is Action.NONE:
-            continue
-        outcome = charge_due_minutes(candidate.pk, now, wait=False)  # re-decided under the lock, fresh presence
+        action = decide(candidate, presences[candidate.pk], now)
+        if action is Action.CHARGE:
+            due.append(candidate.pk)
+        elif action is not Action.NONE:
+            other.append(candidate.pk)
+    for pk in other:
+        outcome = charge_due_minutes(pk, now, wait=False)
         total["charged"] += outcome.charged
         for key in ("ended", "paused", "resumed", "started"):
             total[key] += int(getattr(outcome, key))
+    size = int(conf.get("READINGS_BILLING_BATCH"))
+    for i in range(0, len(due), size):
+        result = charging.charge_batch(due[i : i + size], now)
+        total["charged"] += result["charged"]
+        total["ended"] += result["ended"]
     return total
 
 
