@@ -27,34 +27,90 @@ def user_group(user_id: int) -> str:
 PRESENCE_GROUP = "presence"
 
 
-_loop: asyncio.AbstractEventLoop | None = None
-_loop_lock = threading.Lock()
+class _Outbox:
+    """Redis broadcasts from plain sync code (a database thread, the sweeper), off the caller's path.
+
+    One long-lived event loop thread per process owns the layer's connection pool. Callers only
+    enqueue (after commit), so a batch of hundreds of charges never waits for hundreds of Redis
+    round trips under its locks; the sender takes what is queued, sends each group's messages in
+    order and different groups side by side (a few dozen at once), then the next lot.
+    """
+
+    CONCURRENCY = 32
+    LOT = 500
+
+    def __init__(self):
+        self.loop = asyncio.new_event_loop()
+        self.ready = threading.Event()
+        threading.Thread(target=self._run, name="readings-broadcast", daemon=True).start()
+        self.ready.wait()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.queue: asyncio.Queue = asyncio.Queue()
+        self.gate = asyncio.Semaphore(self.CONCURRENCY)
+        self.loop.create_task(self._send_forever())
+        self.ready.set()
+        self.loop.run_forever()
+
+    def put(self, group: str, message: dict) -> None:
+        self.loop.call_soon_threadsafe(self.queue.put_nowait, (group, message))
+
+    def drain(self, timeout: float = 30.0) -> None:
+        """Wait until everything queued so far is sent (the sweeper does, after each pass)."""
+        asyncio.run_coroutine_threadsafe(self.queue.join(), self.loop).result(timeout)
+
+    async def _send_forever(self) -> None:
+        while True:
+            lot = [await self.queue.get()]
+            while len(lot) < self.LOT and not self.queue.empty():
+                lot.append(self.queue.get_nowait())
+            by_group: dict[str, list[dict]] = {}
+            for group, message in lot:
+                by_group.setdefault(group, []).append(message)
+            await asyncio.gather(*(self._send_group(group, messages) for group, messages in by_group.items()))
+            for _ in lot:
+                self.queue.task_done()
+
+    async def _send_group(self, group: str, messages: list[dict]) -> None:
+        layer = get_channel_layer()
+        async with self.gate:
+            for message in messages:
+                try:
+                    await layer.group_send(group, message)
+                except Exception:  # a lost broadcast must never undo a committed operation
+                    log.exception("broadcast to %s failed", group)
 
 
-def _background_loop() -> asyncio.AbstractEventLoop:
-    """One long-lived event loop thread per process for Redis broadcasts from plain sync code."""
-    global _loop
-    with _loop_lock:
-        if _loop is None:
-            _loop = asyncio.new_event_loop()
-            threading.Thread(target=_loop.run_forever, name="readings-broadcast", daemon=True).start()
-        return _loop
+_outbox: _Outbox | None = None
+_outbox_lock = threading.Lock()
+
+
+def _redis_outbox() -> _Outbox:
+    global _outbox
+    with _outbox_lock:
+        if _outbox is None:
+            _outbox = _Outbox()
+        return _outbox
 
 
 def _send(group: str, message: dict) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    if hasattr(layer, "hosts"):  # channels-redis
+        _redis_outbox().put(group, message)
+        return
     try:
-        if hasattr(layer, "hosts"):
-            # channels-redis: reuse one loop (and its connection pool) instead of a new loop and a
-            # new Redis connection per broadcast, as async_to_sync from the sweeper would make.
-            future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), _background_loop())
-            future.result(timeout=10)
-        else:
-            async_to_sync(layer.group_send)(group, message)  # in-memory: the server's own loop
+        async_to_sync(layer.group_send)(group, message)  # in-memory: the server's own loop
     except Exception:  # a lost broadcast must never undo a committed operation
         log.exception("broadcast to %s failed", group)
+
+
+def drain(timeout: float = 30.0) -> None:
+    """Block until every broadcast queued by this process has gone out (no-op without Redis)."""
+    if _outbox is not None:
+        _outbox.drain(timeout)
 
 
 def send_on_commit(group: str, message: dict) -> None:

@@ -69,5 +69,7 @@ class RefusedRoute(AsyncWebsocketConsumer):
     """Any WebSocket path no consumer serves (``ws/readings/-1/``...): refused at the handshake
     (HTTP 403), never the router's "No route found" 500. Routed last in ``soulseer.routing``."""
 
+    channel_layer_alias = "refused-routes-use-no-channel-layer"  # no layer: nothing to listen to or clean up
+
     async def connect(self):
         await self.close(code=4404)

@@ -14,11 +14,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Case, F, Value, When
-
 from payments.models import ZERO, Account, AutoReload, Entry, Movement
 from payments.services import auto_reload
 from payments.services.ledger import _system_account, split
+from soulseer.sql import update_rows
 
 
 @dataclass(frozen=True)
@@ -93,10 +92,7 @@ def charge_many(charges: list[Charge]) -> Posted:
         if platform_share:
             entries.append(Entry(movement_id=movement.pk, account_id=revenue.pk, amount=platform_share))
     Entry.objects.bulk_create(entries, batch_size=1000)
-    changed = {pk: delta for pk, delta in deltas.items() if delta}
-    Account.objects.filter(pk__in=list(changed)).update(
-        balance=F("balance") + Case(*(When(pk=pk, then=Value(delta)) for pk, delta in changed.items()))
-    )
+    update_rows(Account, ["balance"], ((pk, delta) for pk, delta in deltas.items() if delta), add=True)
     _request_auto_reloads({c.client_id for c, _, _ in posted}, balance)
     return Posted({c.key for c, _, _ in posted}, balance)
 

@@ -20,6 +20,7 @@ from readings.models import Reading
 from readings.services.clock import Action, Presence, decide, minutes_due, presence_of
 from readings.services.common import money, state_payload
 from readings.services.lifecycle import end_locked
+from soulseer.sql import update_rows
 
 COUNTERS = ["billed_minutes", "total_charged", "reader_share", "warned_minute"]
 
@@ -67,7 +68,7 @@ def charge_locked(
         if ended:
             short.append(reading)
     if changed:
-        Reading.objects.bulk_update(changed, COUNTERS)
+        update_rows(Reading, COUNTERS, ([r.pk, *(getattr(r, f) for f in COUNTERS)] for r in changed))
         for reading in changed:
             if reading not in short:
                 _tell_room(reading, posted.balances[reading.client_id], now)

@@ -28,11 +28,21 @@ def _fast(settings):
     settings.READINGS_STALE_CONNECTION_SECONDS = 3.0
 
 
+_opened: list[WebsocketCommunicator] = []
+
+
 @pytest.fixture(autouse=True)
 async def _fresh_channel_layer():
-    """A new layer per test: each test has its own event loop, and channels-redis binds to one."""
+    """A new layer per test: each test has its own event loop, and channels-redis binds to one.
+
+    Every communicator a test opened is disconnected afterwards, refused ones too: a refused
+    consumer still waits on its channel, and a Redis receive cancelled at the loop's teardown
+    can hang it."""
     channel_layers.backends.clear()
     yield
+    while _opened:
+        with contextlib.suppress(Exception):
+            await _opened.pop().disconnect(timeout=2)
     channel_layers.backends.clear()
 
 
@@ -50,6 +60,7 @@ def reading(alice, bob):
 
 async def connect(user, reading_id):
     comm = WebsocketCommunicator(app, f"/ws/readings/{reading_id}/")
+    _opened.append(comm)
     comm.scope["user"] = user
     connected, code = await comm.connect(timeout=5)
     return comm, connected, code
@@ -389,8 +400,7 @@ async def _through_the_site(path, *, origin, host="testserver", cookie=None):
         headers.append((b"cookie", cookie.encode()))
     comm = WebsocketCommunicator(application, path, headers=headers)
     connected, code = await comm.connect(timeout=5)
-    if connected:
-        await comm.disconnect()
+    await comm.disconnect()
     return connected, code
 
 

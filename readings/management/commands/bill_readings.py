@@ -13,7 +13,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from readings import conf, services
+from readings import conf, events, services
 
 
 class Command(BaseCommand):
@@ -32,6 +32,7 @@ class Command(BaseCommand):
         while True:
             started = time.monotonic()
             result = services.sweep()
+            events.drain()  # this pass's broadcasts are out before the next (or before exiting)
             took = time.monotonic() - started
             if once or any(result.values()):
                 self.stdout.write(
