@@ -11,6 +11,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from ops.heartbeat import record_sweep
 from readings import conf, services
 
 
@@ -31,6 +32,7 @@ class Command(BaseCommand):
             started = time.monotonic()
             result = services.sweep()
             took = time.monotonic() - started
+            record_sweep(result, took)  # the heartbeat /health/ checks, and one INFO line per pass
             if once or any(result.values()):
                 self.stdout.write(
                     f"sweep: {result['charged']} minute(s) charged, {result['expired']} request(s) expired, "
