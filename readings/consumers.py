@@ -160,6 +160,9 @@ class ReadingConsumer(AsyncJsonWebsocketConsumer):
         if not isinstance(text, str):
             await self.send_json({"type": "error", "message": "A chat message needs text."})
             return
+        if "\x00" in text:  # PostgreSQL cannot store NUL; refuse it clearly instead of a 1011
+            await self.send_json({"type": "error", "message": "Messages cannot contain NUL characters."})
+            return
         try:
             await database_sync_to_async(services.post_message)(self.reading_id, self.user, text)
         except services.ReadingError as exc:
