@@ -317,6 +317,12 @@ if WEBRTC_ICE_TRANSPORT_POLICY not in ("all", "relay"):
 # Photos: the pixel count is checked before decoding (a 12000x12000 PNG of 32 KB decodes to 0.6 GB).
 SOULSEER_PHOTO_MAX_PIXELS = env.int("SOULSEER_PHOTO_MAX_PIXELS", default=40_000_000)
 SOULSEER_PHOTO_THUMBNAIL_SIZES = (64, 128, 256)
+# Static and private files in production: nginx serves STATIC_ROOT and MEDIA_ROOT itself, and files
+# under PRIVATE_MEDIA_ROOT only when a view answers X-Accel-Redirect (soulseer/private_files.py).
+# Whitenoise (the fallback without nginx) serves the .br/.gz files collectstatic writes (Brotli).
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(STATIC_ROOT)))
+PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private")))
+PRIVATE_MEDIA_X_ACCEL_PREFIX = env.str("PRIVATE_MEDIA_X_ACCEL_PREFIX", default="" if DEBUG else "/protected/")
 # Heartbeats (/health/): see ops/conf.py.
 OPS_HEARTBEAT_WRITE_SECONDS = env.float("OPS_HEARTBEAT_WRITE_SECONDS", default=10.0)
 OPS_SWEEPER_MAX_AGE_SECONDS = env.float("OPS_SWEEPER_MAX_AGE_SECONDS", default=60.0)
