@@ -158,3 +158,82 @@ def running_nginx(prefix: Path, conf: Path, ports: list[int], timeout: float = 2
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+# --- coturn ------------------------------------------------------------------------------------------
+
+
+def turnserver_path() -> str:
+    path = shutil.which("turnserver") or ("/usr/bin/turnserver" if os.path.exists("/usr/bin/turnserver") else None)
+    if not path:
+        raise RuntimeError("coturn is not installed: run scripts/test.sh (it installs Debian's coturn).")
+    return path
+
+
+def coturn_config(folder: Path, *, port: int, secret: str, min_port: int, max_port: int) -> Path:
+    """deploy/coturn/turnserver.conf's TURN settings for loopback: use-auth-secret with ``secret``."""
+    committed = (DEPLOY / "coturn" / "turnserver.conf").read_text()
+    lines = [line.strip() for line in committed.splitlines() if not line.lstrip().startswith("#")]
+    assert "use-auth-secret" in lines  # the committed config uses the shared secret...
+    assert not any(line.startswith("static-auth-secret") for line in lines)  # ...and never holds it
+    conf = folder / "turnserver.conf"
+    conf.write_text(
+        "\n".join(
+            [
+                "listening-ip=127.0.0.1",
+                "relay-ip=127.0.0.1",
+                f"listening-port={port}",
+                f"min-port={min_port}",
+                f"max-port={max_port}",
+                "use-auth-secret",
+                f"static-auth-secret={secret}",
+                "realm=soulseer.test",
+                "fingerprint",
+                "no-tls",
+                "no-dtls",
+                "no-cli",
+                "no-multicast-peers",
+                "allow-loopback-peers",  # the test's peers are this machine (never in production)
+                "log-file=stdout",
+                "simple-log",
+                "verbose",
+                f"pidfile={folder / 'turnserver.pid'}",
+                f"userdb={folder / 'turndb'}",
+                "",
+            ]
+        )
+    )
+    conf.chmod(0o600)
+    return conf
+
+
+@contextmanager
+def running_coturn(folder: Path, secret: str, timeout: float = 20.0):
+    """Start coturn on a free UDP/TCP port of 127.0.0.1; yields (port, log path); stopped by PID."""
+    port = free_port()
+    relay = free_port()
+    low = min(max(relay, 20000), 65000)
+    conf = coturn_config(folder, port=port, secret=secret, min_port=low, max_port=low + 200)
+    log = folder / "turnserver.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([turnserver_path(), "-c", str(conf)], stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"coturn exited:\n{log.read_text(errors='replace')}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):  # its TCP listener
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"coturn did not start:\n{log.read_text(errors='replace')}") from None
+                time.sleep(0.1)
+        yield port, log
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
