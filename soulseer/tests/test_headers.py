@@ -95,6 +95,8 @@ def pages(db, alice, bob, carol):
         reverse("readings:history"),
         reverse("readings:room", args=[reading.pk]),
         reverse("readings:detail", args=[reading.pk]),
+        reverse("account_email"),
+        reverse("account_change_password"),
     ]
     reader_pages = [reverse("reader_dashboard"), reverse("payments:earnings")]
     staff_pages = [reverse("staff_dashboard"), reverse("payments:money_overview"), reverse("readings:staff_list")]
