@@ -8,7 +8,7 @@ import secrets
 
 import pytest
 
-from readings.tests.e2e_support import daphne, login, verified
+from readings.tests.e2e_support import database_url, login, verified
 from readings.tests.helpers import fund
 from soulseer.tests import edge_support as edge
 
@@ -69,12 +69,16 @@ def test_a_video_reading_connects_through_turn_only(browser, alice, bob, tmp_pat
     secret = secrets.token_urlsafe(32)
     with edge.running_coturn(tmp_path, secret) as (turn_port, turn_log):
         env = {
+            "DJANGO_SETTINGS_MODULE": "soulseer.settings",
+            "DATABASE_URL": database_url(),
+            "DEBUG": "true",
+            "LOG_LEVEL": "WARNING",
             "TURN_URLS": f"turn:127.0.0.1:{turn_port}?transport=udp",
             "TURN_SECRET": secret,
             "WEBRTC_ICE_TRANSPORT_POLICY": "relay",
             "SOULSEER_BILLING_MINUTE_SECONDS": "60",
         }
-        with daphne(extra_env=env) as (url,):
+        with edge.daphne_processes(env, count=1) as (url,):
             contexts = [browser.new_context(), browser.new_context()]
             try:
                 client, reader = (ctx.new_page() for ctx in contexts)

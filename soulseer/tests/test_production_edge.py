@@ -27,7 +27,7 @@ from django.utils import timezone
 from websockets.sync.client import connect as ws_connect
 
 from ops.models import ProcessHeartbeat
-from readings.tests.e2e_support import daphne, database_url
+from readings.tests.e2e_support import database_url
 from readings.tests.helpers import active_reading, fund
 from soulseer.tests import edge_support as edge
 
@@ -123,7 +123,7 @@ def edge_site(tmp_path, alice, bob):
     collectstatic(env)
     cert, key = edge.self_signed_cert(tmp_path)
     http_port, https_port = edge.free_port(), edge.free_port()
-    with daphne(extra_env=env, count=2) as urls:
+    with edge.daphne_processes(env, count=2) as urls:
         upstreams = [int(url.rsplit(":", 1)[1]) for url in urls]
         site = edge.render_site(
             static_root=tmp_path / "static",
