@@ -81,14 +81,111 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="session")
 def browser():
-    """One headless Chromium (Debian's) for the session, driven by Playwright."""
+    """One headless Chromium (Debian's) for the session, driven by Playwright.
+
+    Every context and page made from it is watched by the browser guards below (``watch_context``):
+    a test whose pages break the Content-Security-Policy fails.
+    """
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+        guard_browser(browser)
         yield browser
         browser.close()
+
+
+# --- Browser guards -----------------------------------------------------------------------------------
+# Every context/page created from the session ``browser`` is passed to ``watch_context``, which attaches
+# each guard; ``pytest_runtest_call`` fails the test whose pages a guard caught. Add a guard as a
+# ``watch_<name>(context)`` + ``<name>_problems()`` pair and list it in both places.
+
+
+class BrowserProblems:
+    """What the guards saw during the current test (cleared before each test)."""
+
+    def __init__(self):
+        self.console: list[str] = []  # every console message, "type: text" (for the failure report)
+        self.csp: list[str] = []  # Content-Security-Policy violations
+
+    def clear(self):
+        self.console.clear()
+        self.csp.clear()
+
+
+browser_problems = BrowserProblems()
+
+CSP_MARK = "[csp-violation]"
+CSP_LISTENER = (
+    "document.addEventListener('securitypolicyviolation', function (e) {"
+    "  console.error('" + CSP_MARK + " ' + JSON.stringify({directive: e.effectiveDirective, blocked: e.blockedURI,"
+    "    source: e.sourceFile, line: e.lineNumber, sample: e.sample, page: document.location.href}));"
+    "}, true);"
+)
+
+
+def watch_csp(context) -> None:
+    """Record CSP violations: the page's ``securitypolicyviolation`` events and Chromium's console reports."""
+    context.add_init_script(CSP_LISTENER)
+
+    def on_console(message):
+        text = message.text
+        browser_problems.console.append(f"{message.type}: {text}")
+        if text.startswith(CSP_MARK) or "Content Security Policy" in text:
+            browser_problems.csp.append(text)
+
+    context.on("console", on_console)
+
+
+def csp_problems() -> list[str]:
+    if not browser_problems.csp:
+        return []
+    return ["Content-Security-Policy violations in the browser:", *browser_problems.csp]
+
+
+def watch_context(context) -> None:
+    """Attach every browser guard to a context (once)."""
+    if getattr(context, "_soulseer_guarded", False):
+        return
+    context._soulseer_guarded = True
+    watch_csp(context)
+
+
+def guard_browser(browser) -> None:
+    """Wrap ``browser.new_context``/``new_page`` so every context and page they make is watched."""
+    new_context, new_page = browser.new_context, browser.new_page
+
+    def guarded_new_context(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        watch_context(context)
+        return context
+
+    def guarded_new_page(*args, **kwargs):
+        # A page that owns its context (closed with it): watched before it loads anything.
+        page = new_page(*args, **kwargs)
+        watch_context(page.context)
+        return page
+
+    browser.new_context = guarded_new_context
+    browser.new_page = guarded_new_page
+
+
+@pytest.fixture(autouse=True)
+def _browser_guards():
+    """Each test starts with no recorded browser problems (checked in ``pytest_runtest_call``)."""
+    browser_problems.clear()
+    yield
+    browser_problems.clear()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    result = yield
+    problems = csp_problems()
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+    return result
 
 
 def pytest_collection_modifyitems(config, items):

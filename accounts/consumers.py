@@ -92,6 +92,9 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             _pending_checks.add(task)
             task.add_done_callback(_pending_checks.discard)
 
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        """Nothing a browser sends here is acted on: ignore it (bad JSON or binary must not close with 1011)."""
+
     async def notify(self, event):
         await self.send_json(event["payload"])
 

@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 
-from accounts.images import reencode_photo
+from accounts.images import check_size, reencode_photo
 from accounts.models import ReaderProfile, Specialty
 
 
@@ -21,9 +21,20 @@ class SignupForm(forms.Form):
         user.save(update_fields=["first_name"])
 
 
+class PhotoField(forms.ImageField):
+    """An ImageField that checks the byte size and the pixel count (from the header) first, so a
+    pixel bomb gets "Image too large" instead of Django's generic message or a decode."""
+
+    def to_python(self, data):
+        if data is not None and hasattr(data, "content_type"):
+            check_size(data)
+        return super().to_python(data)
+
+
 class ReaderProfileForm(forms.ModelForm):
     class Meta:
         model = ReaderProfile
+        field_classes = {"photo": PhotoField}
         fields = [
             "display_name",
             "tagline",

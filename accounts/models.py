@@ -9,7 +9,8 @@ from django.db.models.functions import Coalesce, Least
 from django.urls import reverse
 from django.utils.text import slugify
 
-from accounts.images import validate_photo
+from accounts.images import MAX_SIDE as PHOTO_MAX_SIDE
+from accounts.images import thumbnail_name, thumbnail_sizes, validate_photo
 
 RATE_FIELDS = {"chat": "chat_rate", "voice": "voice_rate", "video": "video_rate"}
 
@@ -232,6 +233,15 @@ class ReaderProfile(models.Model):
     @property
     def initials(self) -> str:
         return "".join(part[0] for part in self.display_name.split()[:2]).upper()
+
+    @property
+    def photo_srcset(self) -> str:
+        """``srcset`` for the photo: its 64/128/256 px WebP thumbnails and the photo itself (<= 800 px)."""
+        if not self.photo:
+            return ""
+        storage = self.photo.storage
+        thumbs = [f"{storage.url(thumbnail_name(self.photo.name, s))} {s}w" for s in thumbnail_sizes()]
+        return ", ".join([*thumbs, f"{self.photo.url} {PHOTO_MAX_SIDE}w"])
 
 
 class ClientProfile(models.Model):

@@ -1,6 +1,9 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from payments import views, webhooks
+from payments.validators import StripeIdConverter
+
+register_converter(StripeIdConverter, "stripe_id")
 
 app_name = "payments"
 
@@ -8,7 +11,7 @@ urlpatterns = [
     path("wallet/", views.wallet, name="wallet"),
     path("wallet/add-funds/", views.topup, name="topup"),
     path("wallet/add-funds/done/", views.topup_return, name="topup_return"),
-    path("wallet/sandbox-checkout/<str:checkout_id>/", views.sandbox_checkout, name="sandbox_checkout"),
+    path("wallet/sandbox-checkout/<stripe_id:checkout_id>/", views.sandbox_checkout, name="sandbox_checkout"),
     path("wallet/auto-reload/", views.auto_reload, name="auto_reload"),
     path("earnings/", views.earnings, name="earnings"),
     path("earnings/connect/", views.connect_start, name="connect_start"),

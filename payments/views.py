@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Sum
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -14,6 +15,7 @@ from payments import services
 from payments.forms import AutoReloadForm, HistoryFilterForm, TopUpForm
 from payments.models import Account, AutoReloadAttempt, Movement, Payout, TopUp
 from payments.services import PaymentError
+from payments.validators import is_stripe_id
 
 WALLET_KINDS = [Movement.Kind.TOPUP, Movement.Kind.AUTO_RELOAD, Movement.Kind.CHARGE, Movement.Kind.REFUND]
 EARNINGS_KINDS = [Movement.Kind.CHARGE, Movement.Kind.REFUND, Movement.Kind.PAYOUT]
@@ -90,6 +92,8 @@ def topup_return(request):
     """Where Stripe Checkout sends the browser back. It only shows status: the webhook credits."""
     pending = None
     if session_id := request.GET.get("session_id"):
+        if not is_stripe_id(session_id):
+            return HttpResponseBadRequest("Malformed session id.")
         pending = TopUp.objects.filter(checkout_id=session_id, user=request.user).first()
     return render(request, "payments/topup_return.html", {"topup": pending, "balance": services.balance(request.user)})
 

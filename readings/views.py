@@ -1,5 +1,6 @@
 """Reading pages: request, waiting, answer, the room, the summary with its review, history."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,6 +17,7 @@ from readings import conf, services
 from readings.forms import RefundForm, RequestForm, ReviewForm
 from readings.ice import ice_servers
 from readings.models import Reading
+from soulseer.permissions import camera_and_microphone
 
 Status = Reading.Status
 
@@ -116,6 +118,7 @@ def cancel(request, pk):
 
 
 @login_required
+@camera_and_microphone
 def room(request, pk):
     reading, role = _reading_for(request, pk)
     if reading.status not in Reading.LIVE:
@@ -126,6 +129,7 @@ def room(request, pk):
         "type": reading.type,
         "ws": f"/ws/readings/{reading.pk}/",
         "iceServers": ice_servers(request.user),
+        "iceTransportPolicy": settings.WEBRTC_ICE_TRANSPORT_POLICY,
         "summaryUrl": reverse("readings:summary", args=[reading.pk]),
         "rate": f"{reading.rate:.2f}",
         "minuteSeconds": conf.minute_seconds(),

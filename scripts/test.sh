@@ -6,12 +6,28 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh requirements-dev.txt
 
-# The end-to-end tests drive Debian's Chromium (Playwright cannot download browsers here).
-if ! command -v chromium >/dev/null 2>&1 && [ -z "${CHROMIUM_PATH:-}" ]; then
+# Debian packages the tests drive, installed when missing: Chromium for the browser tests (Playwright
+# cannot download browsers here); nginx with its brotli modules and coturn for the production-edge
+# tests (deploy/). A fresh install must not start services: policy-rc.d says so where it is missing.
+missing=()
+if ! command -v chromium >/dev/null 2>&1 && [ -z "${CHROMIUM_PATH:-}" ]; then missing+=(chromium); fi
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then missing+=(nginx); fi
+for module in brotli-filter brotli-static; do
+    if [ ! -e "/usr/lib/nginx/modules/ngx_http_${module/-/_}_module.so" ]; then missing+=("libnginx-mod-http-$module"); fi
+done
+if ! command -v turnserver >/dev/null 2>&1; then missing+=(coturn); fi
+if [ "${#missing[@]}" -gt 0 ]; then
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    echo "Installing Debian's chromium for the browser tests..."
+    echo "Installing Debian's ${missing[*]} for the tests..."
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+    no_start=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        no_start=1
+        printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+        $sudo chmod +x /usr/sbin/policy-rc.d
+    fi
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${missing[@]}" >/dev/null
+    if [ -n "$no_start" ]; then $sudo rm -f /usr/sbin/policy-rc.d; fi
 fi
 
 .venv/bin/ruff check .

@@ -287,3 +287,78 @@ if REDIS_URL:
     # All sockets of one daphne share one Redis list for direct sends; 100 (the default) overflows
     # (ChannelFull) with a few hundred readings signalling at once.
     CHANNEL_LAYERS["default"]["CONFIG"]["capacity"] = env.int("CHANNELS_CAPACITY", default=5000)
+
+# --- Production edge: headers, health, logging, errors (issue 8; see docs/operations.md) -------------
+# ``ops`` (heartbeats of the background processes; its ``db_worker`` wraps django-tasks-db's) must
+# come before django_tasks_db so its command wins.
+INSTALLED_APPS.insert(INSTALLED_APPS.index("django_tasks_db"), "ops")
+INSTALLED_APPS += ["csp"]
+# Content-Security-Policy (django-csp 4): no inline script without the per-response nonce, no eval,
+# no inline style. soulseer.middleware.CSPMiddleware adds the request's own ws(s):// origin to
+# connect-src (older Safari does not count ws: as 'self').
+_after_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1
+MIDDLEWARE[_after_security:_after_security] = [
+    "soulseer.middleware.CSPMiddleware",
+    "soulseer.permissions.PermissionsPolicyMiddleware",
+]
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "media-src": [SELF, "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        # Top-ups and Connect onboarding redirect a submitted form to Stripe's hosted pages.
+        "form-action": [SELF, "https://checkout.stripe.com", "https://connect.stripe.com"],
+    }
+}
+# The reading room may pass this to RTCPeerConnection ("relay" forces every call through TURN).
+WEBRTC_ICE_TRANSPORT_POLICY = env.str("WEBRTC_ICE_TRANSPORT_POLICY", default="all")
+if WEBRTC_ICE_TRANSPORT_POLICY not in ("all", "relay"):
+    raise ImproperlyConfigured("WEBRTC_ICE_TRANSPORT_POLICY must be 'all' or 'relay'.")
+# Photos: the pixel count is checked before decoding (a 12000x12000 PNG of 32 KB decodes to 0.6 GB).
+SOULSEER_PHOTO_MAX_PIXELS = env.int("SOULSEER_PHOTO_MAX_PIXELS", default=40_000_000)
+SOULSEER_PHOTO_THUMBNAIL_SIZES = (64, 128, 256)
+# Static and private files in production: nginx serves STATIC_ROOT and MEDIA_ROOT itself, and files
+# under PRIVATE_MEDIA_ROOT only when a view answers X-Accel-Redirect (soulseer/private_files.py).
+# Whitenoise (the fallback without nginx) serves the .br/.gz files collectstatic writes (Brotli).
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(STATIC_ROOT)))
+PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private")))
+PRIVATE_MEDIA_X_ACCEL_PREFIX = env.str("PRIVATE_MEDIA_X_ACCEL_PREFIX", default="" if DEBUG else "/protected/")
+# Heartbeats (/health/): see ops/conf.py.
+OPS_HEARTBEAT_WRITE_SECONDS = env.float("OPS_HEARTBEAT_WRITE_SECONDS", default=10.0)
+OPS_SWEEPER_MAX_AGE_SECONDS = env.float("OPS_SWEEPER_MAX_AGE_SECONDS", default=60.0)
+OPS_WORKER_MAX_AGE_SECONDS = env.float("OPS_WORKER_MAX_AGE_SECONDS", default=120.0)
+# One line per event in every process (daphne, sweeper, worker): time, level, logger, pid, message;
+# tracebacks folded into the same line.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "line": {
+            "()": "soulseer.logging.OneLineFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s",
+        }
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+# Errors to Sentry only when SENTRY_DSN is set (no personal data sent).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="development" if DEBUG else "production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        send_default_pii=False,
+    )

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
+from ops.health import health
 from soulseer import views
 
 urlpatterns = [
@@ -15,9 +16,13 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
 ]
 
-# Reader photos: every upload is re-encoded by Pillow before it is stored, so the
-# files under MEDIA_ROOT are plain images; a front proxy may serve them instead.
-urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
+# Health for load balancers and uptime monitors (ops/health.py).
+urlpatterns += [path("health/", health, name="health")]
+
+# Uploaded media (re-encoded photos): served by Django only in development; in production nginx
+# serves MEDIA_ROOT with far-future caching (deploy/nginx/soulseer.conf, docs/production.md).
+if settings.DEBUG:
+    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
 
 handler403 = "soulseer.views.permission_denied"
 handler404 = "soulseer.views.page_not_found"

@@ -9,7 +9,8 @@ from payments.services import balance
 
 
 @pytest.mark.django_db
-def test_seed_demo_makes_a_believable_demo_once(capsys):
+def test_seed_demo_makes_a_believable_demo_once(settings, capsys):
+    settings.DEBUG = True  # the development path (pytest-django turns DEBUG off; seed_demo refuses then)
     call_command("seed_demo")
     out = capsys.readouterr().out
     assert "client@soulseer.demo" in out and "soulseer-demo-2026" in out

@@ -185,7 +185,7 @@
 
   function newPeerConnection() {
     teardownCall();
-    pc = new RTCPeerConnection({ iceServers: cfg.iceServers || [] });
+    pc = new RTCPeerConnection({ iceServers: cfg.iceServers || [], iceTransportPolicy: cfg.iceTransportPolicy === "relay" ? "relay" : "all" });
     if (localStream) {
       localStream.getTracks().forEach(function (t) { pc.addTrack(t, localStream); });
     } else {

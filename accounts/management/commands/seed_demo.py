@@ -1,7 +1,8 @@
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts import services
@@ -171,8 +172,21 @@ def _user(email: str, *, first_name: str = "", admin: bool = False) -> tuple[Use
 class Command(BaseCommand):
     help = "Fill the database with demo readers and demo accounts. Running it again adds nothing."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Seed even with DEBUG off: only for a staging site that should show the demo (published logins).",
+        )
+
     @transaction.atomic
     def handle(self, *args, **options):
+        if not settings.DEBUG and not options["allow_production"]:
+            raise CommandError(
+                "Refusing to seed demo data with DEBUG off: the demo accounts have a published password. "
+                "This looks like production. For a staging site that should show the demo, "
+                "run `manage.py seed_demo --allow-production`."
+            )
         specialties = {name: Specialty.objects.get_or_create(name=name)[0] for name in SPECIALTIES}
         made = 0
         for index, (name, tagline, specs, rates, online, rating, reviews, years) in enumerate(READERS):

@@ -13,6 +13,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from ops.heartbeat import record_sweep
 from readings import conf, events, services
 
 
@@ -34,7 +35,8 @@ class Command(BaseCommand):
             result = services.sweep()
             events.drain()  # this pass's broadcasts are out before the next (or before exiting)
             took = time.monotonic() - started
-            if once or any(result.values()):
+            record_sweep(result, took)  # the heartbeat /health/ checks, and one INFO line per pass
+            if once:  # a person ran it by hand: answer them too (the loop's record is the log line)
                 self.stdout.write(
                     f"sweep: {result['charged']} minute(s) charged, {result['expired']} request(s) expired, "
                     f"{result['paused']} paused, {result['resumed']} resumed, {result['ended']} reading(s) ended, "
