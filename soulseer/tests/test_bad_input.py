@@ -121,7 +121,7 @@ async def test_a_chat_line_with_a_nul_byte_gets_an_error_not_a_crash(alice, bob)
             if message["type"] in ("error", "chat"):
                 break
         # Refused with a clear message; the socket stays open (no 1011).
-        assert message == {"type": "error", "message": "Messages cannot contain NUL characters."}
+        assert message["type"] == "error" and "NUL" in message["message"]
         await comm.send_json_to({"type": "ping", "t": 1})
         while (await comm.receive_json_from(timeout=5))["type"] != "pong":
             pass
