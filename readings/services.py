@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts import services as accounts_services
 from accounts.models import ReaderProfile, User
+from community.services.notifications import notify
 from payments import services as payments
 from readings import conf, events
 from readings.models import ChatMessage, Reading, ReadingConnection, Review
@@ -79,6 +80,7 @@ def state_payload(reading: Reading, now: datetime | None = None) -> dict:
         "minutes": reading.billed_minutes,
         "rate": _money(reading.rate),
         "cost": _money(reading.total_charged),
+        "reader_share": _money(reading.reader_share),
         "minute_seconds": conf.minute_seconds(),
     }
 
@@ -107,6 +109,51 @@ END_MESSAGES = {
 # --- request / answer -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Affordability:
+    """Whether a client's wallet can start one reading type with one reader (the one rule for both
+    the profile's buttons and ``request_reading``)."""
+
+    ok: bool
+    needed: Decimal  # the least balance that starts it
+    balance: Decimal
+    rate: Decimal | None
+    reason: str = ""  # why not, safe to show; "" when ok
+
+    @property
+    def shortfall(self) -> Decimal:
+        return max(Decimal("0.00"), self.needed - self.balance)
+
+
+def minimum_to_start(rate: Decimal) -> Decimal:
+    """The least wallet balance that starts a reading at ``rate``: the minimum minutes, and at least $5."""
+    return max(conf.min_start_balance(), rate * conf.get("READINGS_MIN_MINUTES"))
+
+
+def affordability(
+    client: User, profile: ReaderProfile, reading_type: str, balance: Decimal | None = None
+) -> Affordability:
+    """Can ``client`` afford to start a ``reading_type`` reading with ``profile`` now?
+
+    Pass ``balance`` when it is already known (a page deciding many buttons reads it once).
+    """
+    rate = profile.rate_for(reading_type) if reading_type in Reading.Type.values else None
+    balance = payments.balance(client) if balance is None else balance
+    if rate is None:
+        reason = f"This reader does not offer {reading_type} readings."
+        return Affordability(False, Decimal("0.00"), balance, None, reason)
+    needed = minimum_to_start(rate)
+    if balance >= needed:
+        return Affordability(True, needed, balance, rate)
+    minutes = conf.get("READINGS_MIN_MINUTES")
+    reason = (
+        f"You need at least ${_money(needed)} to start a {reading_type} reading at ${_money(rate)}/min "
+        f"({minutes} minutes, minimum ${_money(conf.min_start_balance())}); your balance is ${_money(balance)}. "
+        "Add funds to your wallet first."
+    )
+    return Affordability(False, needed, balance, rate, reason)
+
+
 def request_reading(client: User, profile: ReaderProfile, reading_type: str, now: datetime | None = None) -> Reading:
     """A client asks a reader for a reading of ``reading_type``; the rate is fixed here."""
     now = _now(now)
@@ -132,14 +179,9 @@ def request_reading(client: User, profile: ReaderProfile, reading_type: str, now
             raise ReadingError("You are already in a reading (or waiting for one). Finish it first.")
         if Reading.objects.filter(reader=reader, status__in=Reading.OPEN).exists():
             raise ReadingError(f"{profile.display_name} is in another reading right now.")
-        minutes = conf.get("READINGS_MIN_MINUTES")
-        needed = max(conf.min_start_balance(), rate * minutes)
-        if payments.balance(client) < needed:
-            raise ReadingError(
-                f"You need at least ${_money(needed)} to start a {reading_type} reading at "
-                f"${_money(rate)}/min ({minutes} minutes, minimum $"
-                f"{_money(conf.min_start_balance())}). Add funds to your wallet first."
-            )
+        afford = affordability(client, profile, reading_type)
+        if not afford.ok:
+            raise ReadingError(afford.reason)
         try:
             with transaction.atomic():
                 reading = Reading.objects.create(
@@ -238,12 +280,23 @@ def expire_stale_requests(now: datetime | None = None, users: list[int] | None =
                 status=Status.EXPIRED, ended_at=now, end_reason="expired"
             )
             if claimed:
-                reading = Reading.objects.get(pk=pk)
+                reading = Reading.objects.select_related("client", "reader").get(pk=pk)
                 payload = {"kind": "reading_expired", "reading": pk, "url": reading.get_absolute_url()}
                 events.to_user(reading.client_id, payload)
                 events.to_user(reading.reader_id, payload)
+                _notify_missed(reading)
                 count += 1
     return count
+
+
+def _notify_missed(reading: Reading) -> None:
+    """Tell the reader, through the notification centre, about a request that expired unanswered."""
+    notify(
+        reading.reader,
+        "reading_missed",
+        f"You missed a {reading.get_type_display().lower()} reading request from {reading.client.public_name}.",
+        reverse("readings:history"),
+    )
 
 
 # --- the room: who is connected ------------------------------------------------------------
@@ -623,13 +676,41 @@ def leave_review(reading: Reading, client: User, rating: int, comment: str = "")
                 )
         except IntegrityError as exc:
             raise ReadingError("You have already reviewed this reading.") from exc
-        profile = ReaderProfile.objects.select_for_update().filter(user_id=reading.reader_id).first()
-        if profile is not None:
-            stats = Review.objects.filter(reader_id=reading.reader_id).aggregate(avg=Avg("rating"), n=Count("pk"))
-            profile.rating_average = Decimal(str(stats["avg"] or 0)).quantize(Decimal("0.01"))
-            profile.review_count = stats["n"]
-            profile.save(update_fields=["rating_average", "review_count"])
+        recompute_rating(reading.reader_id)
         return review
+
+
+def recompute_rating(reader_id: int) -> None:
+    """A reader's cached average and count, computed from their stored reviews (row locked)."""
+    with transaction.atomic():
+        profile = ReaderProfile.objects.select_for_update().filter(user_id=reader_id).first()
+        if profile is None:
+            return
+        stats = Review.objects.filter(reader_id=reader_id).aggregate(avg=Avg("rating"), n=Count("pk"))
+        profile.rating_average = Decimal(str(stats["avg"] or 0)).quantize(Decimal("0.01"))
+        profile.review_count = stats["n"]
+        profile.save(update_fields=["rating_average", "review_count"])
+
+
+REVIEW_REPLY_MAX_LENGTH = 1000
+
+
+def reply_to_review(review: Review, reader: User, text: str, now: datetime | None = None) -> Review:
+    """The reviewed reader's one public reply to a review. It cannot be edited or replaced."""
+    text = (text or "").strip()
+    if not text:
+        raise ReadingError("Write your reply first.")
+    if len(text) > REVIEW_REPLY_MAX_LENGTH:
+        raise ReadingError(f"Replies can be at most {REVIEW_REPLY_MAX_LENGTH} characters.")
+    if review.reader_id != reader.pk or not reader.is_reader:
+        raise ReadingError("Only the reader who was reviewed can reply.")
+    now = _now(now)
+    with transaction.atomic():
+        claimed = Review.objects.filter(pk=review.pk, replied_at__isnull=True).update(reply=text, replied_at=now)
+        if not claimed:
+            raise ReadingError("You have already replied to this review.")
+    review.reply, review.replied_at = text, now
+    return review
 
 
 def refund_minutes(reading: Reading, minutes: int, by: User, reason: str) -> list:
