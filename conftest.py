@@ -1,7 +1,10 @@
 """Shared fixtures. Personas: alice is a client, bob is a reader, carol is an admin."""
 
+import contextlib
+import json
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -85,14 +88,15 @@ def browser():
 
     Every context and page made from it is watched by the browser guards below (``watch_context``):
     a test whose pages break the Content-Security-Policy fails.
+    and checked by axe-core after each load (``axe_guard_browser``).
     """
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
-        guard_browser(browser)
-        yield browser
+        guard_browser(browser)  # the CSP guard
+        yield axe_guard_browser(browser)  # and axe-core, around it
         browser.close()
 
 
@@ -186,6 +190,120 @@ def pytest_runtest_call(item):
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
     return result
+
+
+# --- axe-core on every page a browser test visits ------------------------------------------------
+# The npm package axe-core (frontend/package.json; scripts/test.sh installs it) is injected into every
+# page of every context made from the session browser. It runs after each load (a navigation, a
+# reload, a form post) and reports to Python; a page left through page.goto is checked before it is
+# left, and a context is flushed before it closes. Any serious or critical violation fails the test.
+
+AXE_IMPACTS = ("serious", "critical")
+AXE_PATH = Path(__file__).resolve().parent / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+axe_violations: list[str] = []  # this test's findings ("<url>: <rule> (<impact>): <help> — <targets>")
+
+AXE_RUNNER = """
+(() => {
+  if (window.top !== window || window.__soulseerAxe || !location.protocol.startsWith("http")) return;
+  window.__soulseerAxe = new Promise((resolve) => {
+    const run = () => setTimeout(() => {
+      axe.run(document, { resultTypes: ["violations"] }).then((results) => {
+        const found = results.violations.filter((v) => __IMPACTS__.includes(v.impact)).map((v) => ({
+          id: v.id, impact: v.impact, help: v.help,
+          targets: v.nodes.slice(0, 5).map((n) => n.target.join(" ")),
+        }));
+        return window.__soulseerAxeReport(location.href, found);
+      }).catch(() => null).then(resolve);
+    }, 50);
+    if (document.readyState === "complete") run(); else window.addEventListener("load", run, { once: true });
+  });
+})();
+""".replace("__IMPACTS__", json.dumps(list(AXE_IMPACTS)))
+
+
+def axe_record(source, url: str, found: list) -> None:
+    for v in found:
+        axe_violations.append(f"{url}: {v['id']} ({v['impact']}): {v['help']} — {', '.join(v['targets'])}")
+
+
+def axe_wait(page) -> None:
+    """Wait for the axe run of the page's current document (if it is one of ours and still there)."""
+    # The page may have navigated or closed meanwhile: its next document runs its own check.
+    with contextlib.suppress(Exception):
+        page.evaluate("() => window.__soulseerAxe || null")
+
+
+def axe_guard_page(page):
+    goto = page.goto
+
+    def checked_goto(*args, **kwargs):
+        if page.url.startswith("http"):
+            axe_wait(page)  # the page we leave was checked
+        response = goto(*args, **kwargs)
+        axe_wait(page)
+        return response
+
+    page.goto = checked_goto
+    return page
+
+
+def axe_guard_context(context):
+    if not AXE_PATH.exists():
+        raise RuntimeError(f"{AXE_PATH} is missing: run scripts/test.sh (it installs axe-core with npm).")
+    context.add_init_script(path=str(AXE_PATH))
+    context.add_init_script(script=AXE_RUNNER)
+    context.expose_binding("__soulseerAxeReport", axe_record)
+    context.on("page", axe_guard_page)
+    close = context.close
+
+    def flushed_close(*args, **kwargs):
+        for page in context.pages:
+            if page.url.startswith("http"):
+                axe_wait(page)
+        close(*args, **kwargs)
+        axe_fail_on_violations()
+
+    context.close = flushed_close
+    return context
+
+
+def axe_guard_browser(browser):
+    new_context = browser.new_context
+
+    def guarded_new_context(*args, **kwargs):
+        return axe_guard_context(new_context(*args, **kwargs))
+
+    def guarded_new_page(*args, **kwargs):
+        context = guarded_new_context(*args, **kwargs)
+        page = context.new_page()
+        page.close = _closing_context(page, context)
+        return page
+
+    browser.new_context, browser.new_page = guarded_new_context, guarded_new_page
+    return browser
+
+
+def _closing_context(page, context):
+    def close(*args, **kwargs):
+        context.close()
+
+    return close
+
+
+def axe_fail_on_violations() -> None:
+    if axe_violations:
+        found = list(dict.fromkeys(axe_violations))
+        axe_violations.clear()
+        pytest.fail("axe-core found serious or critical accessibility violations:\n" + "\n".join(found))
+
+
+@pytest.fixture(autouse=True)
+def _axe_check(request):
+    """Fail an end-to-end test whose pages had serious or critical axe violations not yet reported."""
+    axe_violations.clear()
+    yield
+    if request.node.get_closest_marker("e2e") is not None:
+        axe_fail_on_violations()
 
 
 def pytest_collection_modifyitems(config, items):

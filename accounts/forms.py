@@ -6,19 +6,46 @@ from django.conf import settings
 from accounts.images import check_size, reencode_photo
 from accounts.models import ReaderProfile, Specialty
 
+SHARE_NAME_LABEL = "Show my first name to readers"
+SHARE_NAME_HELP = "Readers see “Client #{id}” unless you share your first name."
+
 
 class SignupForm(forms.Form):
-    """Extra sign-up fields for allauth: a first name (optional) and the 18+ / terms consent."""
+    """Extra sign-up fields for allauth: a first name (optional), sharing it, and the 18+ / terms consent."""
 
     first_name = forms.CharField(max_length=60, required=False, label="First name (optional)")
+    share_name = forms.BooleanField(
+        required=False,
+        label=SHARE_NAME_LABEL,
+        help_text="Readers see a number like “Client #15” unless you share your first name.",
+    )
     accept_terms = forms.BooleanField(
         label="I am 18 or older and accept the Terms and Privacy policy",
         error_messages={"required": "You must be 18 or older and accept the Terms to join."},
     )
 
     def signup(self, request, user):
-        user.first_name = self.cleaned_data.get("first_name", "")
-        user.save(update_fields=["first_name"])
+        from accounts.services import set_name_sharing
+
+        set_name_sharing(user, self.cleaned_data.get("first_name", ""), bool(self.cleaned_data.get("share_name")))
+
+
+class ClientSettingsForm(forms.Form):
+    """A client's name and whether readers see it."""
+
+    first_name = forms.CharField(max_length=60, required=False, label="First name")
+    share_name = forms.BooleanField(required=False, label=SHARE_NAME_LABEL)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["share_name"].help_text = SHARE_NAME_HELP.format(id=user.pk)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("share_name") and not (cleaned.get("first_name") or "").strip():
+            self.add_error("first_name", "Enter a first name to share it with readers.")
+        return cleaned
 
 
 class PhotoField(forms.ImageField):

@@ -1,10 +1,11 @@
 from decimal import Decimal
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Least
 from django.urls import reverse
 from django.utils.text import slugify
@@ -129,9 +130,30 @@ class ReaderQuerySet(models.QuerySet):
             )
         )
 
+    def with_stats(self):
+        """Annotate ``readings_completed``: readings that took place (one subquery, not one per card)."""
+        Reading = apps.get_model("readings", "Reading")  # readings depends on accounts, not the reverse
+        done = (
+            Reading.objects.filter(reader=OuterRef("user"), status="ended", started_at__isnull=False)
+            .order_by()
+            .values("reader")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(readings_completed=Coalesce(Subquery(done, output_field=models.IntegerField()), 0))
+
+    def typical_rates(self) -> dict[str, Decimal]:
+        """The median listed rate per reading type ({"chat": 2.99, ...}), for "what your balance buys"."""
+        typical = {}
+        for kind, field in RATE_FIELDS.items():
+            rates = sorted(self.listed().filter(**{f"{field}__isnull": False}).values_list(field, flat=True))
+            if rates:
+                typical[kind] = rates[len(rates) // 2]
+        return typical
+
     def directory(self, *, q="", specialty=None, availability="", type="", max_price=None, sort=""):
         """The reader directory: filters compose, and the query count never depends on the row count."""
-        qs = self.listed().with_lowest_rate().prefetch_related("specialties")
+        qs = self.listed().with_lowest_rate().with_stats().prefetch_related("specialties")
         if q:
             by_specialty = ReaderProfile.specialties.through.objects.filter(specialty__name__icontains=q)
             qs = qs.filter(

@@ -11,7 +11,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.models import Favourite, PageConnection, ReaderProfile, User
+from accounts.models import ClientProfile, Favourite, PageConnection, ReaderProfile, User
 
 log = logging.getLogger(__name__)
 
@@ -50,16 +50,38 @@ def set_availability(profile: ReaderProfile, availability: str) -> ReaderProfile
     """
     if availability not in ReaderProfile.Availability.values:
         raise ValueError(f"Unknown availability {availability!r}.")
-    ReaderProfile.objects.filter(pk=profile.pk).update(availability=availability)
-    profile.availability = availability
-    payload = {"kind": "presence", "profile": profile.pk, "availability": availability}
-    broadcast_on_commit(PRESENCE_GROUP, {"type": "notify", "payload": payload})
+    with transaction.atomic():
+        came_online = availability == ReaderProfile.Availability.ONLINE and bool(
+            ReaderProfile.objects.filter(pk=profile.pk, availability=ReaderProfile.Availability.OFFLINE).update(
+                availability=availability
+            )
+        )
+        ReaderProfile.objects.filter(pk=profile.pk).update(availability=availability)
+        profile.availability = availability
+        payload = {"kind": "presence", "profile": profile.pk, "availability": availability}
+        broadcast_on_commit(PRESENCE_GROUP, {"type": "notify", "payload": payload})
+        if came_online:
+            # From offline (not back from a reading): the community app queues the fans' notifications
+            # as a task in this transaction, so going online costs one INSERT, not one per fan.
+            reader_came_online.send(sender=ReaderProfile, profile=profile)
     return profile
 
 
 def broadcast_on_commit(group: str, message: dict) -> None:
     """Send ``message`` to a channel-layer group once the current transaction commits (never before)."""
     transaction.on_commit(partial(_broadcast, group, message))
+
+
+@transaction.atomic
+def set_name_sharing(user: User, first_name: str, share: bool) -> ClientProfile:
+    """A client's first name and whether readers see it (otherwise they see "Client #id").
+    Sharing needs a name: without one nothing is shared."""
+    first_name = (first_name or "").strip()[:60]
+    if user.first_name != first_name:
+        user.first_name = first_name
+        user.save(update_fields=["first_name"])
+    profile, _ = ClientProfile.objects.update_or_create(user=user, defaults={"share_name": share and bool(first_name)})
+    return profile
 
 
 # --- Favourites ---------------------------------------------------------------------
@@ -95,6 +117,8 @@ def fans_of(reader: ReaderProfile):
 PRESENCE_GROUP = "presence"
 PAGE_HEARTBEAT_SECONDS = 30  # NotificationConsumer beats this often
 PAGE_STALE_SECONDS = 90  # three missed beats: the page's worker is gone
+# Sent (inside the transaction) when a reader goes from offline to online: their fans are told.
+reader_came_online = Signal()  # sender=ReaderProfile, profile
 # Sent when a reader's last page may have closed: readings.presence decides "offline" (no import cycle).
 reader_presence_check = Signal()  # sender=User, user, now
 

@@ -2,14 +2,18 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Case, When
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts import services
-from accounts.forms import AvailabilityForm, DirectoryFilterForm, ReaderProfileForm
+from accounts.forms import AvailabilityForm, ClientSettingsForm, DirectoryFilterForm, ReaderProfileForm
 from accounts.guards import admin_required, client_required, reader_required
 from accounts.models import ReaderProfile, User
+from readings.forms import ReviewReplyForm
+from readings.reviews import reader_reviews, reviews_of
 
 
 @vary_on_headers("HX-Request")
@@ -27,8 +31,11 @@ def reader_directory(request):
 
 
 def reader_detail(request, slug):
-    reader = get_object_or_404(ReaderProfile.objects.listed().prefetch_related("specialties"), slug=slug)
-    return render(request, "accounts/reader_detail.html", {"reader": reader})
+    reader = get_object_or_404(ReaderProfile.objects.listed().with_stats().prefetch_related("specialties"), slug=slug)
+    reviews = reader_reviews(reader, request.GET.get("reviews"))
+    if request.htmx and request.htmx.target == "review-list":
+        return render(request, "readings/fragment_reviews.html", {"reader": reader, **reviews})
+    return render(request, "accounts/reader_detail.html", {"reader": reader, **reviews})
 
 
 @login_required
@@ -40,8 +47,55 @@ def dashboard(request):
 
 @client_required
 def client_dashboard(request):
-    online = ReaderProfile.objects.listed().filter(availability="online").order_by("-rating_average")[:4]
-    return render(request, "accounts/client_dashboard.html", {"online_readers": online})
+    listed = ReaderProfile.objects.listed().with_stats().prefetch_related("specialties")
+    favourites = listed.filter(favourited_by__client=request.user).order_by(
+        Case(When(availability="online", then=0), When(availability="busy", then=1), default=2), "display_name"
+    )
+    online = listed.filter(availability="online").exclude(pk__in=[f.pk for f in favourites])
+    online = online.order_by("-rating_average", "display_name")[:6]
+    return render(request, "accounts/client_dashboard.html", {"online_readers": online, "favourites": favourites})
+
+
+@client_required
+def client_settings(request):
+    """The client's own settings: their first name and whether readers see it."""
+    user = request.user
+    profile = getattr(user, "client_profile", None)
+    if request.method == "POST":
+        form = ClientSettingsForm(request.POST, user=user)
+        if form.is_valid():
+            services.set_name_sharing(user, form.cleaned_data["first_name"], form.cleaned_data["share_name"])
+            messages.success(request, "Your settings are saved.")
+            return redirect("client_settings")
+    else:
+        initial = {"first_name": user.first_name, "share_name": bool(profile and profile.share_name)}
+        form = ClientSettingsForm(initial=initial, user=user)
+    return render(request, "accounts/client_settings.html", {"form": form})
+
+
+@client_required
+@require_POST
+def favourite(request, slug):
+    """Keep or drop a favourite reader (the heart). HTMX swaps the heart; without JS, back to the page."""
+    reader = get_object_or_404(ReaderProfile.objects.listed(), slug=slug)
+    if request.POST.get("action") == "remove":
+        services.remove_favourite(request.user, reader)
+        kept = False
+    else:
+        services.add_favourite(request.user, reader)
+        kept = True
+    if request.htmx:
+        return render(request, "accounts/fragment_favourite.html", {"reader": reader, "is_favourite": kept})
+    messages.success(
+        request,
+        f"{reader.display_name} is in your favourites: we will tell you when they come online."
+        if kept
+        else f"{reader.display_name} is no longer a favourite.",
+    )
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reader.get_absolute_url()
+    return redirect(target)
 
 
 @reader_required
@@ -63,6 +117,8 @@ def reader_dashboard(request):
             "profile": profile,
             "form": form,
             "availability_form": AvailabilityForm(initial={"availability": profile.availability}),
+            "to_answer": reviews_of(profile).filter(replied_at__isnull=True)[:5],
+            "reply_form": ReviewReplyForm(),
         },
     )
 

@@ -2,6 +2,9 @@ from django.apps import AppConfig
 
 
 class CommunityConfig(AppConfig):
-    """Forum, direct messages and moderation; filled by a later issue."""
+    """Forum, direct messages and moderation, and the notification centre."""
 
     name = "community"
+
+    def ready(self):
+        from community import receivers  # noqa: F401

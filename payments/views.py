@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.guards import admin_required, client_required, reader_required
-from accounts.models import User
+from accounts.models import ReaderProfile, User
 from payments import services
 from payments.forms import AutoReloadForm, HistoryFilterForm, TopUpForm
 from payments.models import Account, AutoReloadAttempt, Movement, Payout, TopUp
@@ -49,7 +49,16 @@ def wallet(request, topup_form=None, auto_form=None, status=200):
     }
     if request.htmx and request.htmx.target == "history":
         return render(request, "payments/fragment_history.html", context)
+    context["buys"] = _what_it_buys(context["balance"])
     return render(request, "payments/wallet.html", context, status=status)
+
+
+def _what_it_buys(balance) -> list[dict]:
+    """Minutes the balance pays for at the directory's typical (median) rate of each reading type."""
+    return [
+        {"kind": kind, "rate": rate, "minutes": int(balance // rate)}
+        for kind, rate in ReaderProfile.objects.typical_rates().items()
+    ]
 
 
 @client_required

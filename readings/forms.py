@@ -22,3 +22,9 @@ class ReviewForm(forms.Form):
 class RefundForm(forms.Form):
     minutes = forms.IntegerField(min_value=1, label="Minutes to refund")
     reason = forms.CharField(max_length=200, label="Reason")
+
+
+class ReviewReplyForm(forms.Form):
+    reply = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=1000, label="Your public reply", strip=True
+    )

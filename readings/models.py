@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 
 class Reading(models.Model):
@@ -154,12 +155,20 @@ class Review(models.Model):
     reader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews_received")
     rating = models.PositiveSmallIntegerField()
     comment = models.TextField(blank=True, max_length=2000)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # The reader's one public answer (``readings.services.reply_to_review``): both set, or neither.
+    reply = models.TextField(blank=True, max_length=1000)
+    replied_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["reader", "-created_at"], name="review_reader_newest")]
         constraints = [
             models.CheckConstraint(condition=Q(rating__gte=1) & Q(rating__lte=5), name="review_rating_1_to_5"),
+            models.CheckConstraint(
+                condition=(Q(reply="") & Q(replied_at__isnull=True)) | (~Q(reply="") & Q(replied_at__isnull=False)),
+                name="review_reply_with_date",
+            ),
         ]
 
     def __str__(self):

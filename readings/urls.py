@@ -18,4 +18,5 @@ urlpatterns = [
     path("<int:pk>/summary/", views.summary, name="summary"),
     path("<int:pk>/review/", views.review, name="review"),
     path("<int:pk>/refund/", views.refund, name="refund"),
+    path("reviews/<int:pk>/reply/", views.reply, name="reply"),
 ]

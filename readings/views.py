@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -14,9 +15,9 @@ from accounts.guards import admin_required, client_required, reader_required
 from accounts.models import ReaderProfile
 from payments import services as payments
 from readings import conf, services
-from readings.forms import RefundForm, RequestForm, ReviewForm
+from readings.forms import RefundForm, RequestForm, ReviewForm, ReviewReplyForm
 from readings.ice import ice_servers
-from readings.models import Reading
+from readings.models import Reading, Review
 from soulseer.permissions import camera_and_microphone
 
 Status = Reading.Status
@@ -135,10 +136,21 @@ def room(request, pk):
         "minuteSeconds": conf.minute_seconds(),
         "peerName": reading.reader.public_name if role == "client" else reading.client.public_name,
     }
+    profile = reading.reader.reader_profile
+    placeholder = static("img/portrait-placeholder.svg")
+    call_people = [
+        {
+            "role": "reader",
+            "name": reading.reader.public_name,
+            "photo": profile.photo.url if profile.photo else placeholder,
+        },
+        {"role": "client", "name": reading.client.public_name, "photo": placeholder},
+    ]
     context = {
         "reading": reading,
         "role": role,
         "config": config,
+        "call_people": call_people,
         "transcript": reading.messages.select_related("sender").all(),
         "balance": payments.balance(request.user) if role == "client" else None,
         **_names(reading),
@@ -195,6 +207,24 @@ def review(request, pk):
     else:
         messages.error(request, "Choose from 1 to 5 stars (comments up to 2000 characters).")
     return redirect("readings:summary", reading.pk)
+
+
+@reader_required
+@require_POST
+def reply(request, pk):
+    """The reviewed reader answers a review once, publicly (from their dashboard)."""
+    review = get_object_or_404(Review, pk=pk, reader=request.user)
+    form = ReviewReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.reply_to_review(review, request.user, form.cleaned_data["reply"])
+        except services.ReadingError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Your reply is published on your profile.")
+    else:
+        messages.error(request, "Write a reply of up to 1000 characters.")
+    return redirect(f"{reverse('reader_dashboard')}#reviews-to-answer")
 
 
 @login_required

@@ -30,6 +30,17 @@ if [ "${#missing[@]}" -gt 0 ]; then
     if [ -n "$no_start" ]; then $sudo rm -f /usr/sbin/policy-rc.d; fi
 fi
 
+# axe-core (npm) is injected into every page the browser tests visit (conftest.py).
+if [ ! -f frontend/node_modules/axe-core/axe.min.js ]; then
+    echo "Installing the frontend's npm packages (axe-core for the browser tests)..."
+    if ! command -v npm >/dev/null 2>&1; then
+        sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nodejs npm >/dev/null
+    fi
+    if [ -f frontend/package-lock.json ]; then (cd frontend && npm ci --no-audit --no-fund); else (cd frontend && npm install --no-audit --no-fund); fi
+fi
+
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null

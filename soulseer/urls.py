@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("readings/", include("readings.urls")),
     path("", include("payments.urls")),
+    path("notifications/", include("community.urls_notifications")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -13,10 +13,10 @@ POLICY_PAGES = {
 
 
 def home(request):
-    listed = ReaderProfile.objects.listed().prefetch_related("specialties")
+    listed = ReaderProfile.objects.listed().with_stats().prefetch_related("specialties")
     context = {
-        "online_readers": listed.filter(availability="online").order_by("-rating_average", "display_name")[:8],
-        "top_readers": listed.order_by("-rating_average", "-review_count")[:4],
+        "online_readers": listed.filter(availability="online").order_by("-rating_average", "display_name")[:6],
+        "top_readers": listed.order_by("-rating_average", "-review_count")[:3],
         "online_count": listed.filter(availability="online").count(),
     }
     return render(request, "home.html", context)

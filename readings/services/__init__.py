@@ -14,7 +14,9 @@ from readings.services.charging import charge_batch, minute_charge  # noqa: F401
 from readings.services.clock import Action, Presence, decide, minutes_due, presence_of  # noqa: F401
 from readings.services.common import END_MESSAGES, ReadingError, state_payload, summary  # noqa: F401
 from readings.services.lifecycle import (  # noqa: F401
+    Affordability,
     accept_reading,
+    affordability,
     cancel_reading,
     decline_reading,
     end_reading,
@@ -22,7 +24,13 @@ from readings.services.lifecycle import (  # noqa: F401
     minimum_to_start,
     request_reading,
 )
-from readings.services.reviews import leave_review, refund_minutes  # noqa: F401
+from readings.services.reviews import (  # noqa: F401
+    REVIEW_REPLY_MAX_LENGTH,
+    leave_review,
+    recompute_rating,
+    refund_minutes,
+    reply_to_review,
+)
 from readings.services.room import (  # noqa: F401
     clean_text,
     mark_connected,

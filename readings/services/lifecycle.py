@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from accounts.models import ReaderProfile, User
+from community.services.notifications import notify
 from payments import services as payments
 from readings import conf, events
 from readings.models import Reading, ReadingConnection
@@ -35,6 +37,46 @@ log = logging.getLogger(__name__)
 def minimum_to_start(rate: Decimal) -> Decimal:
     """What a client must hold to start a reading at ``rate``: the minimum minutes, and at least the floor."""
     return max(conf.min_start_balance(), rate * conf.get("READINGS_MIN_MINUTES"))
+
+
+@dataclass(frozen=True)
+class Affordability:
+    """Whether a client's wallet can start one reading type with one reader (the one rule for both
+    the profile's buttons and ``request_reading``)."""
+
+    ok: bool
+    needed: Decimal  # the least balance that starts it
+    balance: Decimal
+    rate: Decimal | None
+    reason: str = ""  # why not, safe to show; "" when ok
+
+    @property
+    def shortfall(self) -> Decimal:
+        return max(Decimal("0.00"), self.needed - self.balance)
+
+
+def affordability(
+    client: User, profile: ReaderProfile, reading_type: str, balance: Decimal | None = None
+) -> Affordability:
+    """Can ``client`` afford to start a ``reading_type`` reading with ``profile`` now?
+
+    Pass ``balance`` when it is already known (a page deciding many buttons reads it once).
+    """
+    rate = profile.rate_for(reading_type) if reading_type in Reading.Type.values else None
+    balance = payments.balance(client) if balance is None else balance
+    if rate is None:
+        reason = f"This reader does not offer {reading_type} readings."
+        return Affordability(False, Decimal("0.00"), balance, None, reason)
+    needed = minimum_to_start(rate)
+    if balance >= needed:
+        return Affordability(True, needed, balance, rate)
+    minutes = conf.get("READINGS_MIN_MINUTES")
+    reason = (
+        f"You need at least ${money(needed)} to start a {reading_type} reading at ${money(rate)}/min "
+        f"({minutes} minutes, minimum ${money(conf.min_start_balance())}); your balance is ${money(balance)}. "
+        "Add funds to your wallet first."
+    )
+    return Affordability(False, needed, balance, rate, reason)
 
 
 def _check_request_limits(client: User, reader: User, now: datetime) -> None:
@@ -80,13 +122,9 @@ def request_reading(client: User, profile: ReaderProfile, reading_type: str, now
         if Reading.objects.filter(reader=reader, status__in=Reading.OPEN).exists():
             raise ReadingError(f"{profile.display_name} is in another reading right now.")
         _check_request_limits(client, reader, now)
-        needed = minimum_to_start(rate)
-        if payments.balance(client) < needed:
-            raise ReadingError(
-                f"You need at least ${money(needed)} to start a {reading_type} reading at "
-                f"${money(rate)}/min ({conf.get('READINGS_MIN_MINUTES')} minutes, minimum $"
-                f"{money(conf.min_start_balance())}). Add funds to your wallet first."
-            )
+        afford = affordability(client, profile, reading_type)
+        if not afford.ok:
+            raise ReadingError(afford.reason)
         try:
             with transaction.atomic():
                 reading = Reading.objects.create(
@@ -189,12 +227,23 @@ def expire_stale_requests(now: datetime | None = None, users: list[int] | None =
                 status=Status.EXPIRED, ended_at=now, end_reason="expired"
             )
             if claimed:
-                reading = Reading.objects.get(pk=pk)
+                reading = Reading.objects.select_related("client", "reader").get(pk=pk)
                 payload = {"kind": "reading_expired", "reading": pk, "url": reading.get_absolute_url()}
                 events.to_user(reading.client_id, payload)
                 events.to_user(reading.reader_id, payload)
+                _notify_missed(reading)
                 count += 1
     return count
+
+
+def _notify_missed(reading: Reading) -> None:
+    """Tell the reader, through the notification centre, about a request that expired unanswered."""
+    notify(
+        reading.reader,
+        "reading_missed",
+        f"You missed a {reading.get_type_display().lower()} reading request from {reading.client.public_name}.",
+        reverse("readings:history"),
+    )
 
 
 def end_locked(reading: Reading, now: datetime, *, reason: str, by: User | None) -> Reading:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -10,7 +11,7 @@ from django.db.models import Avg, Count
 from accounts.models import ReaderProfile, User
 from payments import services as payments
 from readings.models import Reading, Review
-from readings.services.common import ReadingError, Status, lock
+from readings.services.common import ReadingError, Status, lock, now_or
 
 
 def leave_review(reading: Reading, client: User, rating: int, comment: str = "") -> Review:
@@ -32,13 +33,41 @@ def leave_review(reading: Reading, client: User, rating: int, comment: str = "")
                 )
         except IntegrityError as exc:
             raise ReadingError("You have already reviewed this reading.") from exc
-        profile = ReaderProfile.objects.select_for_update().filter(user_id=reading.reader_id).first()
-        if profile is not None:
-            stats = Review.objects.filter(reader_id=reading.reader_id).aggregate(avg=Avg("rating"), n=Count("pk"))
-            profile.rating_average = Decimal(str(stats["avg"] or 0)).quantize(Decimal("0.01"))
-            profile.review_count = stats["n"]
-            profile.save(update_fields=["rating_average", "review_count"])
+        recompute_rating(reading.reader_id)
         return review
+
+
+def recompute_rating(reader_id: int) -> None:
+    """A reader's cached average and count, computed from their stored reviews (row locked)."""
+    with transaction.atomic():
+        profile = ReaderProfile.objects.select_for_update().filter(user_id=reader_id).first()
+        if profile is None:
+            return
+        stats = Review.objects.filter(reader_id=reader_id).aggregate(avg=Avg("rating"), n=Count("pk"))
+        profile.rating_average = Decimal(str(stats["avg"] or 0)).quantize(Decimal("0.01"))
+        profile.review_count = stats["n"]
+        profile.save(update_fields=["rating_average", "review_count"])
+
+
+REVIEW_REPLY_MAX_LENGTH = 1000
+
+
+def reply_to_review(review: Review, reader: User, text: str, now: datetime | None = None) -> Review:
+    """The reviewed reader's one public reply to a review. It cannot be edited or replaced."""
+    text = (text or "").strip()
+    if not text:
+        raise ReadingError("Write your reply first.")
+    if len(text) > REVIEW_REPLY_MAX_LENGTH:
+        raise ReadingError(f"Replies can be at most {REVIEW_REPLY_MAX_LENGTH} characters.")
+    if review.reader_id != reader.pk or not reader.is_reader:
+        raise ReadingError("Only the reader who was reviewed can reply.")
+    now = now_or(now)
+    with transaction.atomic():
+        claimed = Review.objects.filter(pk=review.pk, replied_at__isnull=True).update(reply=text, replied_at=now)
+        if not claimed:
+            raise ReadingError("You have already replied to this review.")
+    review.reply, review.replied_at = text, now
+    return review
 
 
 def refund_minutes(reading: Reading, minutes: int, by: User, reason: str) -> list:

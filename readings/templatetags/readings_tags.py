@@ -1,19 +1,89 @@
-from django import template
+import math
+from decimal import Decimal
 
-from readings.models import Review
+from django import template
+from django.conf import settings
+from django.urls import reverse
+
+from accounts.services import favourite_reader_ids
+from payments import services as payments
+from readings import services
 
 register = template.Library()
 
+CTA_LABELS = {"chat": "Chat now", "voice": "Call now", "video": "Video now"}
 
-@register.inclusion_tag("readings/fragment_reviews.html")
-def reader_reviews(reader, limit: int = 10):
-    """``{% reader_reviews reader %}`` on a reader's profile (``reader`` is the ReaderProfile)."""
-    reviews = (
-        Review.objects.filter(reader_id=reader.user_id)
-        .select_related("client", "client__client_profile", "reading")
-        .order_by("-created_at")[:limit]
-    )
-    return {"reviews": list(reviews)}
+
+def _per_request(request, name: str, compute):
+    """Compute a value once per request (a page of reader cards reads the balance once)."""
+    cache = request.__dict__.setdefault("_soulseer_cta", {})
+    if name not in cache:
+        cache[name] = compute()
+    return cache[name]
+
+
+def topup_for(shortfall: Decimal) -> Decimal:
+    """What one click adds: the smallest preset that covers the shortfall, else the shortfall in whole dollars."""
+    for preset in sorted(settings.PAYMENTS_TOPUP_PRESETS):
+        if preset >= shortfall:
+            return preset
+    return min(settings.PAYMENTS_TOPUP_MAX, max(settings.PAYMENTS_TOPUP_MIN, Decimal(math.ceil(shortfall))))
+
+
+@register.inclusion_tag("readings/_cta.html", takes_context=True)
+def reading_ctas(context, reader, suffix: str = "", compact: bool = False):
+    """``{% reading_ctas reader %}``: per reading type, what this visitor can do with ``reader`` now.
+
+    Every availability's variant is rendered (the live ``presence`` events show the right one), and
+    for a client each type says whether their balance can start it, by the same rule
+    ``request_reading`` applies (``readings.services.affordability``).
+    """
+    request = context["request"]
+    user = request.user
+    is_client = user.is_authenticated and user.is_client
+    balance = _per_request(request, "balance", lambda: payments.balance(user)) if is_client else None
+    favourites = _per_request(request, "favourites", lambda: favourite_reader_ids(user)) if is_client else set()
+    options = []
+    for kind, rate in reader.offered_rates:
+        afford = services.affordability(user, reader, kind, balance=balance) if is_client else None
+        options.append(
+            {
+                "kind": kind,
+                "label": CTA_LABELS[kind],
+                "rate": rate,
+                "afford": afford,
+                "topup": topup_for(afford.shortfall) if afford and not afford.ok else None,
+            }
+        )
+    path = reader.get_absolute_url()
+    return {
+        "reader": reader,
+        "options": options,
+        "user": user,
+        "is_client": is_client,
+        "is_favourite": reader.pk in favourites,
+        "signup_url": f"{reverse('account_signup')}?next={path}",
+        "suffix": suffix,
+        "compact": compact,
+        "csrf_token": context.get("csrf_token"),
+        "request": request,
+    }
+
+
+@register.inclusion_tag("accounts/fragment_favourite.html", takes_context=True)
+def favourite_heart(context, reader):
+    """``{% favourite_heart reader %}``: the heart on cards and profiles (a sign-up link for visitors)."""
+    request = context["request"]
+    user = request.user
+    is_client = user.is_authenticated and user.is_client
+    favourites = _per_request(request, "favourites", lambda: favourite_reader_ids(user)) if is_client else set()
+    return {
+        "reader": reader,
+        "is_favourite": reader.pk in favourites,
+        "user": user,
+        "csrf_token": context.get("csrf_token"),
+        "request": request,
+    }
 
 
 @register.filter

@@ -85,7 +85,31 @@
       badge.className = badge.className.replace(/\bbadge-(online|busy|offline)\b/g, "").trim() + " badge-" + msg.availability;
       badge.textContent = LABELS[msg.availability] || msg.availability;
     });
+    // Calls to action follow too: show the variant for the new availability ([data-cta] → [data-when]).
+    document.querySelectorAll('[data-cta][data-reader="' + Number(msg.profile) + '"]').forEach(function (cta) {
+      cta.querySelectorAll("[data-when]").forEach(function (variant) {
+        variant.hidden = variant.getAttribute("data-when") !== msg.availability;
+      });
+    });
     document.body.dispatchEvent(new CustomEvent("presence-update", { detail: msg }));
+  }
+
+  // The bell: the unread count the server sends with every notification (and after "mark read").
+  function updateBell(msg) {
+    var unread = Math.max(0, Number(msg.unread) || 0);
+    document.querySelectorAll("[data-bell]").forEach(function (bell) {
+      var count = bell.querySelector("[data-unread-count]");
+      if (count) { count.textContent = String(unread); count.classList.toggle("hidden", unread === 0); }
+      bell.setAttribute("aria-label", unread ? "Notifications, " + unread + " unread" : "Notifications");
+    });
+    if (msg.text) {
+      var link = null;
+      if (msg.id) {
+        link = el("a", "btn btn-ghost btn-sm", "Open");
+        link.href = "/notifications/" + Number(msg.id) + "/";
+      }
+      toast(msg.text, "info", { ttl: 10000, actions: link ? [link] : null });
+    }
   }
 
   var handlers = {
@@ -114,6 +138,7 @@
     reading_cancelled: function (msg) { outcome(msg, "The reading request was cancelled."); },
     reading_ended: function () { /* the room shows its own summary */ },
     presence: updateBadges,
+    notification: updateBell,
   };
 
   function outcome(msg, text) {

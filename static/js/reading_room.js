@@ -38,6 +38,9 @@
   setInterval(function () {
     var elapsed = clock.base + (clock.running ? (performance.now() - clock.at) / 1000 : 0);
     $("timer").textContent = fmt(elapsed);
+    if ($("voice-timer")) $("voice-timer").textContent = fmt(elapsed);
+    var dot = $("live-dot");
+    if (dot) dot.className = "size-2 rounded-full " + (clock.running ? "bg-online" : "bg-busy");
   }, 250);
 
   function onBilling(msg) {
@@ -66,9 +69,44 @@
     text.textContent = msg.text;
     li.appendChild(who);
     li.appendChild(text);
-    $("chat-log").appendChild(li);
-    li.scrollIntoView({ block: "nearest" });
+    var log = $("chat-log");
+    log.appendChild(li);
+    log.scrollTop = log.scrollHeight;
+    if (msg.role !== cfg.role && !chatVisible()) {
+      unread += 1;
+      var badge = $("chat-unread");
+      if (badge) { badge.textContent = String(unread); badge.classList.remove("hidden"); }
+      var toggleButton = $("toggle-chat");
+      if (toggleButton) toggleButton.setAttribute("aria-label", "Chat, " + unread + " unread");
+    }
   }
+
+  // --- the chat drawer (phones, call readings): opened from the controls, with an unread badge ---
+  var unread = 0;
+  var panel = $("chat-panel");
+  var wide = window.matchMedia ? window.matchMedia("(min-width: 1024px)") : { matches: true };
+  function chatVisible() {
+    return !hasCall || wide.matches || (panel && panel.hasAttribute("data-open"));
+  }
+  function setChat(open) {
+    if (!panel || !$("toggle-chat")) return;
+    if (open) panel.setAttribute("data-open", ""); else panel.removeAttribute("data-open");
+    $("toggle-chat").setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) {
+      unread = 0;
+      var badge = $("chat-unread");
+      if (badge) { badge.textContent = ""; badge.classList.add("hidden"); }
+      $("toggle-chat").removeAttribute("aria-label");
+      $("chat-input").focus();
+    } else {
+      $("toggle-chat").focus();
+    }
+  }
+  if ($("toggle-chat")) $("toggle-chat").addEventListener("click", function () { setChat(!panel.hasAttribute("data-open")); });
+  if ($("close-chat")) $("close-chat").addEventListener("click", function () { setChat(false); });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && panel && panel.hasAttribute("data-open") && !wide.matches) setChat(false);
+  });
   $("chat-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var input = $("chat-input");
@@ -119,6 +157,7 @@
         localStream = stream;
         var local = $("local-media");
         if (local) local.srcObject = stream;
+        if (cfg.type === "voice") meter(stream, "level-local");
         return fillDevices();
       })
       .catch(function (err) { mediaError(describeMediaError(err)); });
@@ -162,7 +201,8 @@
     }).catch(function (err) { mediaError(describeMediaError(err)); });
   }
 
-  function toggle(kind, buttonId, onText, offText) {
+  // A toggle keeps its label ("Mute microphone") and says its state with aria-pressed.
+  function toggle(kind, buttonId) {
     var button = $(buttonId);
     if (!button) return;
     button.addEventListener("click", function () {
@@ -171,11 +211,48 @@
       var off = button.getAttribute("aria-pressed") !== "true";
       tracks.forEach(function (t) { t.enabled = !off; });
       button.setAttribute("aria-pressed", off ? "true" : "false");
-      button.textContent = off ? offText : onText;
     });
   }
-  toggle("audio", "toggle-mic", "Mute microphone", "Unmute microphone");
-  toggle("video", "toggle-cam", "Turn camera off", "Turn camera on");
+  toggle("audio", "toggle-mic");
+  toggle("video", "toggle-cam");
+
+  // --- voice calls: a live audio-level meter per person (Web Audio AnalyserNode) -------------
+  var audioCtx = null;
+  var meters = [];
+  function meter(stream, nodeId) {
+    var node = $(nodeId);
+    var Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!node || !Ctx || !stream || !stream.getAudioTracks().length) return;
+    try {
+      audioCtx = audioCtx || new Ctx();
+      var analyser = audioCtx.createAnalyser();
+      analyser.fftSize = 256;
+      audioCtx.createMediaStreamSource(stream).connect(analyser); // analysed only, never played here
+      meters.push({ analyser: analyser, bars: node.querySelectorAll("span"), data: new Uint8Array(analyser.fftSize), remote: nodeId === "level-remote" });
+      if (meters.length === 1) requestAnimationFrame(drawMeters);
+    } catch (e) { /* no meter is fine */ }
+  }
+  function drawMeters() {
+    meters.forEach(function (m) {
+      m.analyser.getByteTimeDomainData(m.data);
+      var sum = 0;
+      for (var i = 0; i < m.data.length; i++) { var v = (m.data[i] - 128) / 128; sum += v * v; }
+      var level = Math.min(1, Math.sqrt(sum / m.data.length) * 4);
+      m.bars.forEach(function (bar, i) {
+        var shape = [0.6, 0.85, 1, 0.85, 0.6][i] || 1;
+        bar.style.transform = "scaleY(" + Math.max(0.12, level * shape).toFixed(2) + ")";
+      });
+      if (m.remote && level > 0.02) {
+        var dot = $("voice-live-dot");
+        if (dot) dot.className = "size-2.5 rounded-full bg-online";
+        var text = $("voice-live-text");
+        if (text && text.textContent.indexOf("Live") !== 0) text.textContent = "Live — you are connected by voice";
+      }
+    });
+    requestAnimationFrame(drawMeters);
+  }
+  // Browsers start audio contexts suspended until the person interacts with the page.
+  document.addEventListener("click", function () { if (audioCtx && audioCtx.state === "suspended") audioCtx.resume(); });
 
   // --- WebRTC: the client offers, the reader answers ------------------------------------
   function teardownCall() {
@@ -200,6 +277,7 @@
       var stream = event.streams && event.streams[0] ? event.streams[0] : new MediaStream([event.track]);
       if (remote.srcObject !== stream) {
         remote.srcObject = stream;
+        if (cfg.type === "voice") meter(stream, "level-remote");
         var played = remote.play();
         if (played && played.catch) {
           played.catch(function () {
@@ -228,7 +306,7 @@
     button.className = "btn btn-gold btn-sm";
     button.textContent = "Turn on sound";
     button.addEventListener("click", function () { remote.muted = false; remote.play(); button.remove(); });
-    $("toggle-mic").parentNode.appendChild(button);
+    $("end-form").parentNode.insertBefore(button, $("end-form"));
   }
 
   function startCall() {
@@ -274,17 +352,26 @@
     if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(obj));
   }
 
+  var peerSeen = false;
   var handlers = {
     hello: function (msg) {
+      if (msg.peer_present) peerSeen = true;
       if (msg.peer_present) { status("You are both here."); if (cfg.role === "client") startCall(); }
       else status("Waiting for " + cfg.peerName + " to join. Billing starts when you are both here.");
     },
     peer: function (msg) {
-      if (msg.event === "joined") {
-        status(cfg.peerName + " joined.");
+      if (msg.role === cfg.role) return; // my own other socket
+      var back = ["joined", "back", "returned", "resumed", "reconnected"].indexOf(msg.event) !== -1;
+      if (back) {
+        status(cfg.peerName + (peerSeen ? " is back." : " joined."));
+        peerSeen = true;
+        alertBox("");
         if (cfg.role === "client") startCall();
+      } else if (msg.gone === false) {
+        return; // one of their sockets closed, another is still here
       } else {
-        status(cfg.peerName + " left. Billing is paused until they are back.");
+        status(cfg.peerName + " lost connection — billing paused until they are back.");
+        alertBox(cfg.peerName + " lost connection. Billing is paused; the reading ends if they do not come back within the grace period.");
         callStatus(cfg.peerName + " disconnected…");
       }
     },

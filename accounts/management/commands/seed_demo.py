@@ -9,6 +9,7 @@ from accounts import services
 from accounts.demo_photos import demo_photo
 from accounts.models import ReaderProfile, Specialty, User
 from payments.services import seed_demo_balance
+from readings.demo import seed_reading_history
 
 SPECIALTIES = [
     "Tarot",
@@ -23,7 +24,7 @@ SPECIALTIES = [
     "Past Lives",
 ]
 
-# name, tagline, specialties, (chat, voice, video), online, rating, reviews, years
+# name, tagline, specialties, (chat, voice, video), online, target rating, reviews (made by readings.demo), years
 READERS = [
     (
         "Luna Marie",
@@ -32,7 +33,7 @@ READERS = [
         ("2.99", "3.99", "4.99"),
         True,
         "4.92",
-        1284,
+        64,
         12,
     ),
     (
@@ -42,7 +43,7 @@ READERS = [
         ("4.50", "5.50", "6.50"),
         True,
         "4.88",
-        842,
+        48,
         18,
     ),
     (
@@ -52,7 +53,7 @@ READERS = [
         ("1.99", "2.99", None),
         True,
         "4.75",
-        391,
+        27,
         7,
     ),
     (
@@ -62,7 +63,7 @@ READERS = [
         ("3.25", "3.25", "4.25"),
         False,
         "4.97",
-        2210,
+        81,
         21,
     ),
     (
@@ -72,7 +73,7 @@ READERS = [
         ("1.50", "2.50", None),
         True,
         "4.61",
-        173,
+        15,
         4,
     ),
     (
@@ -82,7 +83,7 @@ READERS = [
         ("0.99", None, None),
         False,
         "4.70",
-        96,
+        8,
         3,
     ),
     (
@@ -92,7 +93,7 @@ READERS = [
         ("2.25", "3.25", "3.75"),
         False,
         "4.83",
-        655,
+        36,
         10,
     ),
     (
@@ -102,7 +103,7 @@ READERS = [
         ("5.99", "6.99", "8.99"),
         True,
         "4.94",
-        1530,
+        70,
         25,
     ),
     (
@@ -112,7 +113,7 @@ READERS = [
         ("1.75", "2.75", None),
         False,
         "4.52",
-        58,
+        6,
         2,
     ),
     (
@@ -122,7 +123,7 @@ READERS = [
         ("3.50", "4.50", "5.50"),
         False,
         "4.79",
-        402,
+        25,
         8,
     ),
     (
@@ -132,7 +133,7 @@ READERS = [
         ("2.50", "3.00", "3.50"),
         True,
         "4.66",
-        221,
+        19,
         6,
     ),
     (
@@ -142,7 +143,7 @@ READERS = [
         (None, "4.99", "5.99"),
         False,
         "4.90",
-        734,
+        42,
         15,
     ),
 ]
@@ -189,7 +190,7 @@ class Command(BaseCommand):
             )
         specialties = {name: Specialty.objects.get_or_create(name=name)[0] for name in SPECIALTIES}
         made = 0
-        for index, (name, tagline, specs, rates, online, rating, reviews, years) in enumerate(READERS):
+        for index, (name, tagline, specs, rates, online, _rating, _reviews, years) in enumerate(READERS):
             email = DEMO_READER if index == 0 else f"{name.split()[0].lower()}@readers.soulseer.demo"
             user, created = _user(email, first_name=name.split()[0])
             if not created and hasattr(user, "reader_profile"):
@@ -204,14 +205,13 @@ class Command(BaseCommand):
                 voice_rate=voice,
                 video_rate=video,
                 availability="online" if online else "offline",
-                rating_average=Decimal(rating),
-                review_count=reviews,
                 years_experience=years,
             )
             profile.specialties.set(specialties[s] for s in specs)
             photo = demo_photo(name)
             profile.photo.save(photo.name, photo, save=True)
             made += 1
+        seed_reading_history({r[0]: (Decimal(r[5]), r[6]) for r in READERS})  # reviews behind every rating
         demo_client, _ = _user(DEMO_CLIENT, first_name="Demo")
         seed_demo_balance(demo_client, DEMO_BALANCE)
         _user(DEMO_ADMIN, admin=True)
