@@ -30,7 +30,8 @@ def test_seed_demo_makes_a_believable_demo_once(settings, capsys):
 
 
 @pytest.mark.django_db
-def test_seed_demo_ratings_are_computed_from_stored_reviews():
+def test_seed_demo_ratings_are_computed_from_stored_reviews(settings):
+    settings.DEBUG = True  # the development path (seed_demo refuses with DEBUG off)
     from django.core.management import call_command as run
     from django.db.models import Avg, Count
 
