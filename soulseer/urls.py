@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("readings/", include("readings.urls")),
     path("", include("payments.urls")),
+    path("community/", include("community.urls")),
+    path("messages/", include("community.urls_messages")),
     path("django-admin/", admin.site.urls),
 ]
 
