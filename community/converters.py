@@ -1,4 +1,8 @@
-"""A path converter for database ids: 1 to 18 digits, so an absurd id is a 404, never an overflow (500)."""
+"""A path converter for database ids: 1 to 18 digits, so an absurd id is a 404, never an overflow (500).
+
+Registered once, as ``dbid``, when this module is imported (by the community URL modules)."""
+
+from django.urls import register_converter
 
 
 class IdConverter:
@@ -9,3 +13,6 @@ class IdConverter:
 
     def to_url(self, value) -> str:
         return str(int(value))
+
+
+register_converter(IdConverter, "dbid")

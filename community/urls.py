@@ -1,12 +1,10 @@
 """The forum and its moderation, mounted at /community/."""
 
-from django.urls import path, register_converter
+from django.urls import path
 
+from community import converters  # noqa: F401 - registers <dbid:…>
 from community import views_forum as views
 from community import views_moderation as moderation
-from community.converters import IdConverter
-
-register_converter(IdConverter, "dbid")
 
 app_name = "community"
 

@@ -1,11 +1,9 @@
 """Private messages, mounted at /messages/."""
 
-from django.urls import path, register_converter
+from django.urls import path
 
+from community import converters  # noqa: F401 - registers <dbid:…>
 from community import views_messages as views
-from community.converters import IdConverter
-
-register_converter(IdConverter, "dbid")
 
 app_name = "messages"
 

@@ -98,7 +98,7 @@ def reply(author: User, thread: Thread, body: str, *, quote: Post | None = None,
     """Reply in ``thread`` (optionally quoting one of its visible posts); tells the thread's author."""
     now = now or timezone.now()
     body = clean_text(body, what="Your reply", minimum=conf.POST_MIN, maximum=conf.POST_MAX)
-    thread = Thread.objects.select_for_update().select_related("category").get(pk=thread.pk)
+    thread = Thread.objects.select_for_update(of=("self",)).select_related("category").get(pk=thread.pk)
     _check_posting(author, thread.category, now)
     if thread.status != Visibility.VISIBLE:
         raise NotAllowed("This thread is hidden; it takes no replies.")
@@ -125,7 +125,7 @@ def reply(author: User, thread: Thread, body: str, *, quote: Post | None = None,
 def edit_post(editor: User, post: Post, body: str, *, title: str | None = None, now: datetime | None = None) -> Post:
     """The author changes a post within the edit window (and the title, for an opening post)."""
     now = now or timezone.now()
-    post = Post.objects.select_for_update().select_related("thread").get(pk=post.pk)
+    post = Post.objects.select_for_update(of=("self",)).select_related("thread").get(pk=post.pk)
     require_good_standing(editor, now)
     if not can_edit(editor, post, now):
         raise NotAllowed(

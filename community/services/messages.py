@@ -201,12 +201,13 @@ def _conversation(client: User, reader: User, now: datetime) -> Conversation:
 
 def preview(message: Message) -> str:
     """What a client sees of a paid reply before opening it: the reader's preview line if they wrote
-    one, else the first COMMUNITY_PAID_PREVIEW_CHARS characters of the body."""
+    one, else the first COMMUNITY_PAID_PREVIEW_CHARS characters of the body — never more than half of
+    it, so a short reply is not given away."""
     if message.teaser:
         return message.teaser
-    limit = conf.get("COMMUNITY_PAID_PREVIEW_CHARS")
     flat = " ".join(message.body.split())
-    return flat if len(flat) <= limit else flat[:limit].rstrip() + "…"
+    limit = min(conf.get("COMMUNITY_PAID_PREVIEW_CHARS"), len(flat) // 2)
+    return flat[:limit].rstrip() + "…"
 
 
 # --- Paid replies -----------------------------------------------------------------------------
@@ -218,7 +219,9 @@ def open_paid_reply(client: User, message: Message) -> Message:
     ``payments.services.InsufficientFunds`` (nothing moves) when the wallet is short."""
     require_member(client)
     with transaction.atomic():
-        message = Message.objects.select_for_update().select_related("sender", "conversation").get(pk=message.pk)
+        message = (
+            Message.objects.select_for_update(of=("self",)).select_related("sender", "conversation").get(pk=message.pk)
+        )
         if message.recipient_id != client.pk:
             raise NotAllowed("This message is not addressed to you.")
         if message.price is None:
@@ -244,7 +247,7 @@ def open_paid_reply(client: User, message: Message) -> Message:
 @transaction.atomic
 def refund_paid_reply(message: Message, *, reason: str, by: User) -> Message:
     """Staff give a paid reply's price back to the client (the 70/30 legs reversed; once per message)."""
-    message = Message.objects.select_for_update().select_related("movement", "recipient").get(pk=message.pk)
+    message = Message.objects.select_for_update(of=("self",)).select_related("movement", "recipient").get(pk=message.pk)
     if message.movement is None:
         raise CommunityError("This message was not paid; there is nothing to refund.")
     if message.refunded_at is not None:

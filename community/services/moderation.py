@@ -72,7 +72,7 @@ def flag_post(member: User, post: Post, reason: str, note: str = "", *, now: dat
     if reason not in Flag.Reason.values:
         raise CommunityError("Choose a reason for the report.")
     note = clean_text(note or "", what="The note", minimum=0, maximum=300)
-    post = Post.objects.select_for_update().select_related("thread", "author").get(pk=post.pk)
+    post = Post.objects.select_for_update(of=("self",)).select_related("thread", "author").get(pk=post.pk)
     if post.author_id == member.pk:
         raise NotAllowed("You cannot report your own post.")
     if post.status == Visibility.DELETED:
@@ -102,7 +102,11 @@ def flag_post(member: User, post: Post, reason: str, note: str = "", *, now: dat
 
 def moderation_queue() -> QuerySet[Post]:
     """Posts waiting for review: any open flag, or hidden by flags; hidden first, most reported first."""
-    open_flags = Flag.objects.filter(resolved_at__isnull=True).select_related("member").order_by("created_at", "pk")
+    open_flags = (
+        Flag.objects.filter(resolved_at__isnull=True)
+        .select_related("member__reader_profile", "member__client_profile")
+        .order_by("created_at", "pk")
+    )
     return (
         Post.objects.annotate(open_flags=Count("flags", filter=Q(flags__resolved_at__isnull=True)))
         .filter(open_flags__gt=0)
@@ -135,7 +139,7 @@ def review_post(staff: User, post: Post, action: str, reason: str, *, now: datet
         raise CommunityError("Choose hide, restore or delete.")
     now = now or timezone.now()
     reason = _reason(reason)
-    post = Post.objects.select_for_update().select_related("thread", "author").get(pk=post.pk)
+    post = Post.objects.select_for_update(of=("self",)).select_related("thread", "author").get(pk=post.pk)
     status, text = _POST_ACTIONS[action]
     _resolve_flags(post, staff, now)
     _set_status(post, status)
@@ -220,7 +224,7 @@ def lift(staff: User, sanction: Sanction, reason: str, *, now: datetime | None =
     _require_staff(staff)
     now = now or timezone.now()
     reason = _reason(reason)
-    sanction = Sanction.objects.select_for_update().select_related("user").get(pk=sanction.pk)
+    sanction = Sanction.objects.select_for_update(of=("self",)).select_related("user").get(pk=sanction.pk)
     if sanction.lifted_at is not None:
         return sanction
     sanction.lifted_at, sanction.lifted_by = now, staff
