@@ -17,6 +17,7 @@ from community.forms import MessageForm, ReaderMessageForm
 from community.models import Conversation, Message
 from community.services import messages as service
 from community.services.rules import CommunityError, active_sanction
+from payments import services as payments
 from payments.services import InsufficientFunds, PaymentError
 
 
@@ -44,7 +45,15 @@ def _feed_context(request, conversation: Conversation) -> dict:
             message.preview_line = service.preview(message)
     service.mark_read(request.user, conversation)
     last_id = Message.objects.filter(conversation=conversation).order_by("-pk").values_list("pk", flat=True).first()
-    return {"conversation": conversation, "page": page, "feed": feed, "me": request.user, "last_id": last_id or 0}
+    wallet = payments.balance(request.user) if request.user.is_client and any(m.is_locked for m in feed) else None
+    return {
+        "conversation": conversation,
+        "page": page,
+        "feed": feed,
+        "me": request.user,
+        "last_id": last_id or 0,
+        "wallet": wallet,
+    }
 
 
 @login_required

@@ -4,7 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
@@ -156,7 +156,8 @@ async def test_the_recipient_hears_the_new_unread_count_live(alice, bob):
     layer = get_channel_layer()
     channel = await layer.new_channel()
     await layer.group_add(user_group(bob.pk), channel)
-    message = await sync_to_async(messages.send_message)(alice, bob, "Hello")
+    # database_sync_to_async closes the worker thread's connection after (the test database can be dropped).
+    message = await database_sync_to_async(messages.send_message)(alice, bob, "Hello")
     payloads = [(await layer.receive(channel))["payload"] for _ in range(2)]  # the bell, then the messages count
     counts = [p for p in payloads if p["kind"] == "messages"]
     assert counts == [{"kind": "messages", "unread": 1, "conversation": message.conversation_id}]
