@@ -1,6 +1,7 @@
 """Message pages: the inbox, starting a conversation, sending, paid replies, blocking; bad input is a
 400 or 404; a locked paid reply's body never reaches the client's page."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -28,9 +29,7 @@ def test_the_inbox_lists_conversations_with_unread_counts(logged_in, conversatio
     messages.send_message(alice, bob, "Are you there?")
     html = logged_in(bob).get(reverse("messages:inbox")).content.decode()
     assert 'data-unread="2"' in html and alice.public_name in html and "Are you there?" in html
-    assert (
-        '<span class="rounded-full bg-pink px-1.5 text-xs font-bold text-night" data-messages-unread >2</span>' in html
-    )
+    assert re.search(r"data-messages-unread\s*>2</span>", html)  # the nav badge, shown
 
 
 def test_a_client_starts_a_conversation_from_a_readers_profile(logged_in, alice, bob):
