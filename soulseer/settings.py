@@ -362,3 +362,16 @@ if SENTRY_DSN:
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
         send_default_pii=False,
     )
+# --- Community: forum, moderation, private messages (docs/community.md) ---
+COMMUNITY_THREADS_PER_PAGE = env.int("COMMUNITY_THREADS_PER_PAGE", default=20)
+COMMUNITY_POSTS_PER_PAGE = env.int("COMMUNITY_POSTS_PER_PAGE", default=20)
+COMMUNITY_EDIT_WINDOW_MINUTES = env.int("COMMUNITY_EDIT_WINDOW_MINUTES", default=15)
+COMMUNITY_POSTS_PER_MINUTE = env.int("COMMUNITY_POSTS_PER_MINUTE", default=5)  # threads and replies, per member
+COMMUNITY_THREADS_PER_HOUR = env.int("COMMUNITY_THREADS_PER_HOUR", default=10)
+COMMUNITY_FLAGS_TO_HIDE = env.int("COMMUNITY_FLAGS_TO_HIDE", default=3)  # distinct members
+COMMUNITY_MESSAGES_PER_MINUTE = env.int("COMMUNITY_MESSAGES_PER_MINUTE", default=20)
+COMMUNITY_MESSAGES_PER_PAGE = env.int("COMMUNITY_MESSAGES_PER_PAGE", default=50)
+COMMUNITY_PAID_REPLY_MIN = env("COMMUNITY_PAID_REPLY_MIN", cast=Decimal, default=Decimal("1.00"))
+COMMUNITY_PAID_REPLY_MAX = env("COMMUNITY_PAID_REPLY_MAX", cast=Decimal, default=Decimal("100.00"))  # at most $100
+COMMUNITY_PAID_PREVIEW_CHARS = env.int("COMMUNITY_PAID_PREVIEW_CHARS", default=60)
+COMMUNITY_MESSAGE_EMAIL_EVERY_MINUTES = env.int("COMMUNITY_MESSAGE_EMAIL_EVERY_MINUTES", default=60)

@@ -14,6 +14,8 @@ urlpatterns = [
     path("readings/", include("readings.urls")),
     path("", include("payments.urls")),
     path("notifications/", include("community.urls_notifications")),
+    path("community/", include("community.urls")),
+    path("messages/", include("community.urls_messages")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -148,6 +148,17 @@
     if (!document.querySelector('[data-reading="' + Number(msg.reading) + '"]')) toast(text, "info", { ttl: 8000 });
   }
 
+  // Private messages (community): {"kind": "messages", "unread": n, "conversation": id} updates every
+  // [data-messages-unread] badge and tells the page ("messages-update"; the conversation feed refreshes).
+  handlers.messages = function (msg) {
+    var unread = Math.max(0, Number(msg.unread) || 0);
+    document.querySelectorAll("[data-messages-unread]").forEach(function (badge) {
+      badge.textContent = String(unread);
+      badge.hidden = unread === 0;
+    });
+    document.body.dispatchEvent(new CustomEvent("messages-update", { detail: msg }));
+  };
+
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + window.location.host + "/ws/notifications/");

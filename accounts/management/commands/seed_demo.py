@@ -8,6 +8,7 @@ from django.db import transaction
 from accounts import services
 from accounts.demo_photos import demo_photo
 from accounts.models import ReaderProfile, Specialty, User
+from community import demo as community_demo
 from payments.services import seed_demo_balance
 from readings.demo import seed_reading_history
 
@@ -215,6 +216,7 @@ class Command(BaseCommand):
         demo_client, _ = _user(DEMO_CLIENT, first_name="Demo")
         seed_demo_balance(demo_client, DEMO_BALANCE)
         _user(DEMO_ADMIN, admin=True)
+        community_demo.seed()  # forum threads and a demo conversation (community/demo.py)
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready ({made} new readers, {ReaderProfile.objects.count()} in all).")
         )
