@@ -9,7 +9,8 @@ from community.services import forum
 
 
 @pytest.mark.django_db(transaction=True)
-def test_seed_demo_adds_believable_threads_once(categories):
+def test_seed_demo_adds_believable_threads_once(categories, settings):
+    settings.DEBUG = True  # the development path (seed_demo refuses with DEBUG off)
     call_command("seed_demo", verbosity=0)
     threads, posts, msgs = Thread.objects.count(), Post.objects.count(), Message.objects.count()
     assert threads >= 5 and posts > threads
