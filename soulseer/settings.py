@@ -96,7 +96,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL;",
     }
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+    # PostgreSQL: a bounded pool of connections per process (Django's psycopg pool). With
+    # CONN_MAX_AGE under daphne every request thread kept a connection of its own and two processes
+    # under load exhausted the server's 100; a pool shares a few. DB_POOL_MAX_SIZE=0 turns it off.
+    DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=8)
+    if DB_POOL_MAX_SIZE > 0:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
+            "max_size": DB_POOL_MAX_SIZE,
+            "timeout": env.float("DB_POOL_TIMEOUT", default=20.0),  # seconds a request waits for a connection
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
