@@ -14,6 +14,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
+from django.utils import timezone
+
 from payments.models import ZERO, Account, AutoReload, Entry, Movement
 from payments.services import auto_reload
 from payments.services.ledger import _system_account, split
@@ -51,8 +54,8 @@ def charge_many(charges: list[Charge]) -> Posted:
     earnings = _accounts(Account.Kind.EARNINGS, readers, create=True)
     revenue = _system_account(Account.Kind.REVENUE)
     ids = sorted({a.pk for a in wallets.values()} | {a.pk for a in earnings.values()})
-    locked = {a.pk: a.balance for a in Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
-    done = set(Movement.objects.filter(key__in=[c.key for c in charges]).values_list("key", flat=True))
+    locked = {a.pk: a.balance for a in Account.objects.select_for_update().filter(pk__any_of=ids).order_by("pk")}
+    done = set(Movement.objects.filter(key__any_of=[c.key for c in charges]).values_list("key", flat=True))
 
     balance = {client: locked[w.pk] for client, w in wallets.items()}
     exhausted: set[int] = set()
@@ -73,42 +76,94 @@ def charge_many(charges: list[Charge]) -> Posted:
     if not posted:
         return Posted(set(), balance)
 
-    movements = Movement.objects.bulk_create(
-        Movement(
-            key=c.key,
-            kind=Movement.Kind.CHARGE,
-            amount=c.amount,
-            memo=c.memo[:255],
-            reference=c.reference[:200],
-            client_id=c.client_id,
-            reader_id=c.reader_id,
-        )
-        for c, _, _ in posted
-    )
-    entries = []
-    for movement, (c, reader_share, platform_share) in zip(movements, posted, strict=True):
-        entries.append(Entry(movement_id=movement.pk, account_id=wallets[c.client_id].pk, amount=-c.amount))
-        entries.append(Entry(movement_id=movement.pk, account_id=earnings[c.reader_id].pk, amount=reader_share))
-        if platform_share:
-            entries.append(Entry(movement_id=movement.pk, account_id=revenue.pk, amount=platform_share))
-    Entry.objects.bulk_create(entries, batch_size=1000)
+    _insert_movements(posted, wallets, earnings, revenue)
     update_rows(Account, ["balance"], ((pk, delta) for pk, delta in deltas.items() if delta), add=True)
     _request_auto_reloads({c.client_id for c, _, _ in posted}, balance)
     return Posted({c.key for c, _, _ in posted}, balance)
 
 
+def _insert_movements(posted, wallets, earnings, revenue) -> None:
+    """Write the movements and their entries (wallet −amount, earnings +70 %, revenue the rest). On
+    PostgreSQL: two ``INSERT … SELECT FROM unnest(…)`` statements (one array per column, so ten
+    thousand rows cost little more Python than ten); elsewhere the ORM's ``bulk_create``."""
+    legs = []
+    if connection.vendor != "postgresql":
+        movements = Movement.objects.bulk_create(
+            Movement(
+                key=c.key,
+                kind=Movement.Kind.CHARGE,
+                amount=c.amount,
+                memo=c.memo[:255],
+                reference=c.reference[:200],
+                client_id=c.client_id,
+                reader_id=c.reader_id,
+            )
+            for c, _, _ in posted
+        )
+        for movement, (c, reader_share, platform_share) in zip(movements, posted, strict=True):
+            legs.append(Entry(movement_id=movement.pk, account_id=wallets[c.client_id].pk, amount=-c.amount))
+            legs.append(Entry(movement_id=movement.pk, account_id=earnings[c.reader_id].pk, amount=reader_share))
+            if platform_share:
+                legs.append(Entry(movement_id=movement.pk, account_id=revenue.pk, amount=platform_share))
+        Entry.objects.bulk_create(legs, batch_size=1000)
+        return
+    now = timezone.now()
+    columns = {
+        "key": ("varchar", [c.key for c, _, _ in posted]),
+        "kind": ("varchar", [Movement.Kind.CHARGE] * len(posted)),
+        "amount": ("numeric", [c.amount for c, _, _ in posted]),
+        "memo": ("varchar", [c.memo[:255] for c, _, _ in posted]),
+        "reference": ("varchar", [c.reference[:200] for c, _, _ in posted]),
+        "client_id": ("bigint", [c.client_id for c, _, _ in posted]),
+        "reader_id": ("bigint", [c.reader_id for c, _, _ in posted]),
+        "created_at": ("timestamptz", [now] * len(posted)),
+    }
+    ids = dict(_insert_unnest(Movement, columns, returning=("key", "id")))
+    movement, account, amount = [], [], []
+    for c, reader_share, platform_share in posted:
+        for account_id, value in (
+            (wallets[c.client_id].pk, -c.amount),
+            (earnings[c.reader_id].pk, reader_share),
+            (revenue.pk, platform_share),
+        ):
+            if value:
+                movement.append(ids[c.key])
+                account.append(account_id)
+                amount.append(value)
+    entry_columns = {
+        "movement_id": ("bigint", movement),
+        "account_id": ("bigint", account),
+        "amount": ("numeric", amount),
+        "created_at": ("timestamptz", [now] * len(movement)),
+    }
+    _insert_unnest(Entry, entry_columns)
+
+
+def _insert_unnest(model, columns: dict[str, tuple[str, list]], returning: tuple[str, ...] = ()) -> list[tuple]:
+    meta = model._meta
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(meta.get_field(name).column) for name in columns)
+    arrays = ", ".join(f"%s::{sql_type}[]" for sql_type, _ in columns.values())
+    sql = f"INSERT INTO {quote(meta.db_table)} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608 (metadata)
+    if returning:
+        sql += " RETURNING " + ", ".join(quote(meta.get_field(name).column) for name in returning)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [values for _, values in columns.values()])
+        return cursor.fetchall() if returning else []
+
+
 def _accounts(kind: str, user_ids: set[int], *, create: bool) -> dict[int, Account]:
-    found = {a.user_id: a for a in Account.objects.filter(kind=kind, user_id__in=user_ids)}
+    found = {a.user_id: a for a in Account.objects.filter(kind=kind, user_id__any_of=user_ids)}
     missing = user_ids - set(found)
     if create and missing:
         Account.objects.bulk_create([Account(kind=kind, user_id=pk) for pk in missing], ignore_conflicts=True)
-        found.update({a.user_id: a for a in Account.objects.filter(kind=kind, user_id__in=missing)})
+        found.update({a.user_id: a for a in Account.objects.filter(kind=kind, user_id__any_of=missing)})
     return found
 
 
 def _request_auto_reloads(client_ids: set[int], balances: dict[int, Decimal]) -> None:
     """The same request ``charge`` makes, only for clients who may need one (one query for the batch)."""
-    settings = AutoReload.objects.filter(user_id__in=client_ids, enabled=True).select_related("user")
+    settings = AutoReload.objects.filter(user_id__any_of=client_ids, enabled=True).select_related("user")
     for setting in settings:
         if balances.get(setting.user_id, ZERO) < setting.threshold or not setting.armed:
             auto_reload.request_auto_reload(setting.user)

@@ -185,7 +185,7 @@ def settle_readings(reading_ids: list[int] | None = None, now: datetime | None =
     if reading_ids is not None:
         candidates = candidates.filter(pk__in=reading_ids)
     candidates = list(candidates)
-    presences = presence_of([r.pk for r in candidates])
+    presences = presence_of(None if reading_ids is None else [r.pk for r in candidates])
     total = {"charged": 0, "ended": 0, "paused": 0, "resumed": 0, "started": 0}
     due, other = [], []
     for candidate in candidates:

@@ -105,7 +105,7 @@ def charge_batch(reading_ids: list[int], now: datetime) -> dict[str, int]:
     with transaction.atomic():
         readings = list(
             Reading.objects.select_for_update(skip_locked=True)
-            .filter(pk__in=reading_ids, status=Reading.Status.ACTIVE, paused_at__isnull=True)
+            .filter(pk__any_of=reading_ids, status=Reading.Status.ACTIVE, paused_at__isnull=True)
             .order_by("pk")
         )
         presences = presence_of([r.pk for r in readings])

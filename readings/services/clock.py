@@ -9,15 +9,15 @@ statement of the rules; ``billing`` applies them and ``charging`` moves the mone
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from django.db.models import Max
-
 from readings import conf
 from readings.models import Reading, ReadingConnection
 from readings.services.common import Status
+from soulseer import sql  # noqa: F401  (registers the ``any_of`` lookup)
 
 ROLES = ("client", "reader")
 
@@ -47,17 +47,24 @@ class Presence:
         return min(self.client, self.reader)
 
 
-def presence_of(reading_ids: list[int]) -> dict[int, Presence]:
-    """Last-heard times per party for many readings in one query."""
+def presence_of(reading_ids: list[int] | None) -> dict[int, Presence]:
+    """Last-heard times per party for many readings in one query (``None``: every live reading).
+
+    One socket per party (a constraint), so each row is that party's last-heard time.
+    """
+    rows = ReadingConnection.objects.all()
+    if reading_ids is None:
+        rows = rows.filter(reading__status__in=Reading.LIVE)
+    else:
+        rows = rows.filter(reading_id__any_of=reading_ids)
     seen: dict[int, dict[str, datetime]] = {}
-    rows = (
-        ReadingConnection.objects.filter(reading_id__in=reading_ids)
-        .values("reading_id", "role")
-        .annotate(last=Max("seen_at"))
+    for reading_id, role, seen_at in rows.values_list("reading_id", "role", "seen_at"):
+        seen.setdefault(reading_id, {})[role] = seen_at
+    return (
+        defaultdict(Presence, {pk: Presence(**parties) for pk, parties in seen.items()})
+        if reading_ids is None
+        else {pk: Presence(**seen.get(pk, {})) for pk in reading_ids}
     )
-    for row in rows:
-        seen.setdefault(row["reading_id"], {})[row["role"]] = row["last"]
-    return {pk: Presence(**seen.get(pk, {})) for pk in reading_ids}
 
 
 class Action(Enum):
