@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("readings/", include("readings.urls")),
+    path("live/", include("streams.urls")),
     path("", include("payments.urls")),
     path("django-admin/", admin.site.urls),
 ]
