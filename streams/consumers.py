@@ -129,7 +129,9 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             await self._send_ended(Stream.EndReason.READER)
             return
         self.joined = True
-        self.stream = joined
+        # Keep the first load (reader and profile fetched); the join has the current figures.
+        for field in ("viewer_count", "publishing", "gift_total", "gift_count"):
+            setattr(stream, field, getattr(joined, field))
         authenticated = bool(getattr(self.user, "is_authenticated", False))
         if authenticated and self.user.pk == stream.reader_id:
             self.role = "publisher"
@@ -152,10 +154,10 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
                 "type": "hello",
                 "role": self.role,
                 "user_id": self.user.pk if authenticated else None,
-                "video": {"available": joined.has_video, "live": joined.publishing},
-                "viewers": joined.viewer_count,
-                "gift_total": f"{joined.gift_total:.2f}",
-                "gift_count": joined.gift_count,
+                "video": {"available": stream.has_video, "live": stream.publishing},
+                "viewers": stream.viewer_count,
+                "gift_total": f"{stream.gift_total:.2f}",
+                "gift_count": stream.gift_count,
                 "top": loaded["top"],
                 "can_chat": not chat_reason,
                 "chat_reason": chat_reason,
