@@ -8,6 +8,7 @@ scripts/setup.sh requirements.txt
 .venv/bin/python manage.py collectstatic --noinput -v0
 .venv/bin/python manage.py seed_demo
 .venv/bin/python manage.py ensure_admin
+eval "$(scripts/janus.sh "$$")"  # live video (streams): a local Janus, stopped with this script
 # The billing sweeper: expires unanswered requests, ends abandoned readings, bills what is due.
 .venv/bin/python manage.py bill_readings &
 sweeper=$!
