@@ -247,10 +247,14 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
     async def _chat(self, content):
         if not self._authenticated():
             raise services.StreamError("Log in to chat.")
+        # Checked before the rate limit, so a refused message does not use up the sender's allowance.
+        text = services.clean_text(
+            content.get("text"), what="Your message", max_length=settings.STREAMS_CHAT_MAX_LENGTH, min_length=1
+        )
         if not self.chat_bucket.take():
             await self._error("You are sending messages too fast; wait a moment.", code="rate")
             return
-        await database_sync_to_async(services.post_chat)(self.stream_id, self.user, content.get("text"))
+        await database_sync_to_async(services.post_chat)(self.stream_id, self.user, text)
 
     async def _gift(self, content):
         if not self._authenticated():
@@ -410,11 +414,11 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "ice", "candidate": data.get("candidate")})
         elif kind == "webrtcup":
             if self.role == "publisher":
-                self._spawn(database_sync_to_async(services.set_publishing)(self.stream_id, True))
+                await database_sync_to_async(services.set_publishing)(self.stream_id, True)
             await self.send_json({"type": "media", "state": "up"})
         elif kind == "hangup":
             if self.role == "publisher":
-                self._spawn(database_sync_to_async(services.set_publishing)(self.stream_id, False))
+                await database_sync_to_async(services.set_publishing)(self.stream_id, False)
             await self.send_json({"type": "media", "state": "down"})
         elif kind == "lost":
             self.media = None

@@ -46,6 +46,8 @@ def live_badge(request, slug=None):
 
 
 def _badge_context(reader: ReaderProfile | None) -> dict:
+    if not isinstance(reader, ReaderProfile):
+        reader = None  # the include used without a reader (the home page): the site-wide count
     services.end_stale_streams()
     live = Stream.objects.filter(status=Stream.Status.LIVE)
     if reader is not None:
