@@ -87,7 +87,11 @@ def send_gift(stream_id: int, sender: User, gift_slug, key) -> GiftResult:
         raise StreamError("That gift is not available.")
     with transaction.atomic():
         # The stream row lock serializes this stream's totals; the ledger locks the accounts itself.
-        stream = Stream.objects.select_for_update().select_related("reader", "reader__reader_profile").get(pk=stream_id)
+        stream = (
+            Stream.objects.select_for_update(of=("self",))
+            .select_related("reader", "reader__reader_profile")
+            .get(pk=stream_id)
+        )
         if stream.status != Stream.Status.LIVE:
             raise StreamError("This stream has ended; gifts can only be sent while it is live.")
         if is_banned(stream.reader_id, sender):
