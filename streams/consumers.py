@@ -263,7 +263,9 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             await self._error("You are sending gifts too fast; wait a moment.", code="rate")
             return
         try:
-            result = await database_sync_to_async(services.send_gift)(
+            # Not thread-sensitive: gifts from many sockets run in parallel threads (each its own database
+            # connection); the stream row and the ledger accounts are locked inside, so totals stay exact.
+            result = await database_sync_to_async(services.send_gift, thread_sensitive=False)(
                 self.stream_id, self.user, content.get("gift"), content.get("key")
             )
         except payments.InsufficientFunds as exc:

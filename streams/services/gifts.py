@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.templatetags.static import static
 from django.utils import timezone
 
@@ -121,10 +121,10 @@ def send_gift(stream_id: int, sender: User, gift_slug, key) -> GiftResult:
             # The same click raced itself: the other request recorded it (and the ledger moved once).
             gift = Gift.objects.select_related("gift_type").get(key=key)
             return GiftResult(gift, False, payments.balance(sender))
-        Stream.objects.filter(pk=stream.pk).update(
-            gift_total=F("gift_total") + gift_type.price, gift_count=F("gift_count") + 1
-        )
-        stream.refresh_from_db(fields=["gift_total", "gift_count"])
+        # Exact without F(): this transaction holds the stream's row lock.
+        stream.gift_total += gift_type.price
+        stream.gift_count += 1
+        stream.save(update_fields=["gift_total", "gift_count"])
         events.to_stream(
             stream.pk,
             {
