@@ -143,6 +143,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         self.chat_bucket = Bucket(settings.STREAMS_CHAT_BURST, settings.STREAMS_CHAT_INTERVAL_SECONDS)
         self.gift_bucket = Bucket(settings.STREAMS_GIFT_BURST, settings.STREAMS_GIFT_INTERVAL_SECONDS)
         self.frame_bucket = Bucket(120, 0.02)  # any message: 120 at once, then 50 a second
+        self.media_bucket = Bucket(5, 2.0)  # new Janus sessions (publish / watch): 5 at once, then one per 2 s
         if not authenticated:
             chat_reason = "Log in to chat and send gifts."
         elif self.role == "viewer" and self.restrictions:
@@ -334,6 +335,8 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             raise services.StreamError("Live video is unavailable for this stream; chat and gifts still work.")
 
     async def _open_media(self):
+        if not self.media_bucket.take():
+            raise services.StreamError("Too many video requests; wait a moment.")
         await self._close_media()
         self.media = await janus.gateway_for(self.stream.janus_url).open(self._on_media_event)
         return self.media

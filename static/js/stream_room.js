@@ -343,11 +343,14 @@
         updateGiftBar();
         break;
       case "video":
-        if (publisher) break;
+        if (publisher) {
+          if (m.state === "error") { closePc(); setStatus((m.message || "Live video is unavailable right now.") + " Retrying…"); schedulePublish(5000); }
+          break;
+        }
         if (m.state === "live") watch();
         else if (m.state === "off") { closePc(); if (videoEl) videoEl.srcObject = null; setStatus("The reader’s video paused. It will come back here by itself."); }
         else if (m.state === "lost") { closePc(); setStatus((m.message || "The video was interrupted.") + " Reconnecting…"); setTimeout(watch, 3000); }
-        else if (m.state === "error") setStatus(m.message || "Live video is unavailable right now.");
+        else if (m.state === "error") { closePc(); setStatus((m.message || "Live video is unavailable right now.") + " Retrying…"); setTimeout(watch, 5000); }
         break;
       case "offer":
         if (!publisher) onOffer(m.sdp);

@@ -21,3 +21,12 @@ def to_stream(stream_id: int, payload: dict) -> None:
 
 def to_lobby() -> None:
     send_on_commit(LOBBY_GROUP, {"type": "lobby.changed"})
+
+
+def to_stream_built(stream_id: int, build) -> None:
+    """Like :func:`to_stream`, but the payload is built after commit (queries outside the transaction's locks)."""
+    from django.db import transaction
+
+    from readings.events import _send
+
+    transaction.on_commit(lambda: _send(stream_group(stream_id), {"type": "stream.event", "payload": build()}))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.templatetags.static import static
 from django.utils import timezone
 
@@ -85,17 +85,14 @@ def send_gift(stream_id: int, sender: User, gift_slug, key) -> GiftResult:
     gift_type = GiftType.objects.filter(slug=str(gift_slug)[:40], active=True).first() if gift_slug else None
     if gift_type is None:
         raise StreamError("That gift is not available.")
+    stream = Stream.objects.select_related("reader", "reader__reader_profile").filter(pk=stream_id).first()
+    if stream is None or stream.status != Stream.Status.LIVE:
+        raise StreamError("This stream has ended; gifts can only be sent while it is live.")
+    if is_banned(stream.reader_id, sender):
+        raise StreamError("You cannot send gifts in this reader's streams.")
     with transaction.atomic():
-        # The stream row lock serializes this stream's totals; the ledger locks the accounts itself.
-        stream = (
-            Stream.objects.select_for_update(of=("self",))
-            .select_related("reader", "reader__reader_profile")
-            .get(pk=stream_id)
-        )
-        if stream.status != Stream.Status.LIVE:
-            raise StreamError("This stream has ended; gifts can only be sent while it is live.")
-        if is_banned(stream.reader_id, sender):
-            raise StreamError("You cannot send gifts in this reader's streams.")
+        # The ledger locks the accounts; the stream row is locked last, by the UPDATE below, and only for
+        # the end of this transaction, so gifts to one stream queue on the ledger's locks alone.
         movement = payments.charge(
             sender,
             stream.reader,
@@ -121,19 +118,20 @@ def send_gift(stream_id: int, sender: User, gift_slug, key) -> GiftResult:
             # The same click raced itself: the other request recorded it (and the ledger moved once).
             gift = Gift.objects.select_related("gift_type").get(key=key)
             return GiftResult(gift, False, payments.balance(sender))
-        # Exact without F(): this transaction holds the stream's row lock.
-        stream.gift_total += gift_type.price
-        stream.gift_count += 1
-        stream.save(update_fields=["gift_total", "gift_count"])
-        events.to_stream(
-            stream.pk,
-            {
-                "type": "gift",
-                "gift": {**gift_type_payload(gift_type), "id": gift.pk, "sender": sender.public_name},
-                "gift_total": f"{stream.gift_total:.2f}",
-                "gift_count": stream.gift_count,
-                "top": top_gifters(stream),
-            },
+        # Re-checked under the row lock the UPDATE takes: a stream that ended meanwhile refuses the gift
+        # and the whole transaction (the charge too) rolls back.
+        updated = Stream.objects.filter(pk=stream.pk, status=Stream.Status.LIVE).update(
+            gift_total=F("gift_total") + gift_type.price, gift_count=F("gift_count") + 1
         )
-        balance = payments.balance(sender)
+        if not updated:
+            raise StreamError("This stream has ended; gifts can only be sent while it is live.")
+        total, count = Stream.objects.filter(pk=stream.pk).values_list("gift_total", "gift_count").get()
+        payload = {
+            "type": "gift",
+            "gift": {**gift_type_payload(gift_type), "id": gift.pk, "sender": sender.public_name},
+            "gift_total": f"{total:.2f}",
+            "gift_count": count,
+        }
+        events.to_stream_built(stream.pk, lambda: {**payload, "top": top_gifters(stream)})
+    balance = payments.balance(sender)
     return GiftResult(gift, True, balance)

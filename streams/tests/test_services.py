@@ -367,3 +367,21 @@ def test_restrict_is_idempotent(stream, alice, bob):
     services.restrict(bob, alice, "ban", bob)
     services.restrict(bob, alice, "ban", bob)
     assert StreamRestriction.objects.filter(user=alice).count() == 1
+
+
+def test_a_gift_racing_the_end_of_the_stream_is_rolled_back(stream, alice, bob, monkeypatch):
+    """The stream ends between the gift's first check and its commit: no gift, no money moved."""
+    fund(alice, "20.00")
+    real_charge = payments.charge
+
+    def charge_then_stream_ends(*args, **kwargs):
+        movement = real_charge(*args, **kwargs)
+        Stream.objects.filter(pk=stream.pk).update(status="ended", ended_at=timezone.now())
+        return movement
+
+    monkeypatch.setattr(payments, "charge", charge_then_stream_ends)
+    with pytest.raises(services.StreamError, match="only be sent while it is live"):
+        services.send_gift(stream.pk, alice, "rose", key())
+    assert payments.balance(alice) == Decimal("20.00")
+    assert not Gift.objects.exists() and not Movement.objects.filter(kind="charge").exists()
+    verify_ledger()
