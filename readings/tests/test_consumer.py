@@ -46,10 +46,23 @@ def reading(alice, bob):
     return _accepted(alice, bob)
 
 
+_opened: list[WebsocketCommunicator] = []
+
+
+@pytest.fixture(autouse=True)
+async def _disconnect_all():
+    """Every communicator is disconnected, refused ones too: a refused consumer still waits on the channel
+    layer, and with channels-redis an abandoned receive can hang the event loop's teardown."""
+    yield
+    while _opened:
+        await _opened.pop().disconnect()
+
+
 async def connect(user, reading_id):
     comm = WebsocketCommunicator(app, f"/ws/readings/{reading_id}/")
     comm.scope["user"] = user
     connected, code = await comm.connect(timeout=5)
+    _opened.append(comm)
     return comm, connected, code
 
 

@@ -25,11 +25,13 @@ def running_janus(**options):
         directory, port=janus_conf.free_port(), rtp_ports=f"{start}-{start + 99}", **options
     )
     proc = janus_conf.start(config)
+    config.process = proc  # a test may kill it (a Janus "restart")
     try:
         janus_conf.wait_ready(config, proc)
         yield config
     finally:
-        proc.terminate()
+        if proc.poll() is None:
+            proc.terminate()
         try:
             proc.wait(timeout=10)
         except Exception:
