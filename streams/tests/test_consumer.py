@@ -409,3 +409,15 @@ async def test_gifts_are_rate_limited(stream, alice, gateway, settings):
     await viewer.send_json_to({"type": "gift", "gift": "heart", "key": str(uuid.uuid4())})
     assert (await receive_until(viewer, "error"))["code"] == "rate"
     await viewer.disconnect()
+
+
+async def test_the_live_list_hears_when_a_stream_starts_and_ends(bob):
+    lobby = WebsocketCommunicator(app, "/ws/live/")
+    lobby.scope["user"] = AnonymousUser()
+    assert (await lobby.connect(timeout=5))[0]
+    stream = await database_sync_to_async(services.go_live)(bob, title="Fresh show", janus_urls=[])
+    assert (await receive_until(lobby, "changed"))["type"] == "changed"
+    await database_sync_to_async(services.end_stream)(stream.pk, bob)
+    assert (await receive_until(lobby, "changed"))["type"] == "changed"
+    await lobby.send_json_to({"type": "anything"})  # ignored
+    await lobby.disconnect()
