@@ -1,19 +1,19 @@
-"""Readings benchmark (not a test): N concurrent readings against a running daphne on PostgreSQL + Redis.
+"""Signalling benchmark (not a test): N concurrent readings through daphne on PostgreSQL + Redis.
 
-Reports the signaling round trip through the server (client → server → reader → server → client,
-median and p99) with all N readings connected at once, and how long one sweep of
-``charge_due_minutes`` takes over the N active readings (with a minute due on each, and idle).
+Reports the signalling round trip through the server (client → server → reader → server → client,
+median and p99) with all N readings connected at once and answering the room's beats, paced (every
+reading signals once per ``--interval`` seconds, like trickled ICE) and in a burst (all at once),
+beside the anchor measured in the same run: a raw Redis pub/sub echo at the same pace.
 
-Run it against its own database and Redis db (it creates bench users and readings there):
+It starts ``--spawn`` daphne processes of its own on free ports (or uses ``--url`` servers) against
+its own database, and a reading's two parties sit on different processes:
 
     createdb -h 127.0.0.1 -U postgres readings_bench
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/readings_bench REDIS_URL=redis://127.0.0.1:6379/6
     .venv/bin/python manage.py migrate
-    .venv/bin/python -m daphne -b 127.0.0.1 -p 8765 soulseer.asgi:application &
-    .venv/bin/python benchmarks/readings_bench.py --url http://127.0.0.1:8765 -n 100
-    .venv/bin/python benchmarks/readings_bench.py --url http://127.0.0.1:8765 -n 1000
+    .venv/bin/python benchmarks/readings_bench.py -n 1000 --interval 5 --spawn 2
 
-The script talks to the same database as the server (to create people, sessions and readings).
+Billing throughput has its own benchmark: ``benchmarks/billing_bench.py``.
 """
 
 import argparse
@@ -23,7 +23,6 @@ import statistics
 import sys
 import time
 import uuid
-from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -39,11 +38,10 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
 from accounts.models import ReaderProfile, User  # noqa: E402
 from payments import services as payments  # noqa: E402
-from readings import conf, services  # noqa: E402
+from readings import services  # noqa: E402
 from readings.models import Reading  # noqa: E402
 
 
@@ -124,7 +122,9 @@ class Party:
             async for raw in self.ws:
                 msg = json.loads(raw)
                 kind = msg.get("type")
-                if kind == "hello" and not self.hello.done():
+                if kind == "beat":  # the room's presence check: a browser answers every one
+                    await self.ws.send('{"type": "beat"}')
+                elif kind == "hello" and not self.hello.done():
                     self.hello.set_result(msg)
                 elif kind == "signal":
                     data = msg["data"]
@@ -152,21 +152,76 @@ class Party:
         self.reader_task.cancel()
 
 
-def measure_sweep(reading_ids):
-    """One charge_due_minutes sweep over the readings with a minute due on each, then an idle one."""
-    minute = conf.minute_seconds()
-    later = timezone.now() + timedelta(seconds=minute + 1)
-    t0 = time.perf_counter()
-    charged = sum(services.charge_due_minutes(pk, later).charged for pk in reading_ids)
-    due = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    idle_charged = sum(services.charge_due_minutes(pk, later).charged for pk in reading_ids)
-    idle = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    services.sweep()
-    full = time.perf_counter() - t0
-    connection.close()
-    return charged, due, idle_charged, idle, full
+async def redis_echo(n: int, rounds: int, interval: float) -> list[float]:
+    """The anchor: ``n`` pairs doing a Redis pub/sub round trip at the same pace as the readings."""
+    import redis.asyncio as redis
+
+    url = settings.REDIS_URL or "redis://127.0.0.1:6379/0"
+    client = redis.from_url(url)
+    pings, pongs = client.pubsub(), client.pubsub()
+    await pings.subscribe("bench:ping")
+    await pongs.subscribe("bench:pong")
+    waiting: dict[str, asyncio.Future] = {}
+
+    async def echo():  # the far side: answers every ping
+        async for message in pings.listen():
+            if message["type"] == "message":
+                await client.publish("bench:pong", message["data"])
+
+    async def collect():
+        async for message in pongs.listen():
+            if message["type"] == "message":
+                fut = waiting.pop(message["data"].decode(), None)
+                if fut and not fut.done():
+                    fut.set_result(time.perf_counter())
+
+    tasks = [asyncio.create_task(echo()), asyncio.create_task(collect())]
+
+    async def paced(i: int) -> list[float]:
+        await asyncio.sleep(i * interval / n)
+        out = []
+        for seq in range(rounds):
+            key = f"{i}:{seq}"
+            fut = asyncio.get_running_loop().create_future()
+            waiting[key] = fut
+            sent = time.perf_counter()
+            await client.publish("bench:ping", key)
+            out.append((await asyncio.wait_for(fut, 60) - sent) * 1000)
+            await asyncio.sleep(max(0.0, interval - (time.perf_counter() - sent)))
+        return out
+
+    results = await asyncio.gather(*(paced(i) for i in range(n)))
+    for task in tasks:
+        task.cancel()
+    await client.aclose()
+    return [x for r in results for x in r]
+
+
+def spawn(count: int) -> tuple[list, list[str]]:
+    """``count`` daphne processes on free ports, with this environment (database, Redis)."""
+    import socket
+    import subprocess
+
+    procs, urls = [], []
+    root = Path(__file__).resolve().parent.parent
+    for _ in range(count):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        env = {**os.environ, "LOG_LEVEL": "WARNING"}
+        argv = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "soulseer.asgi:application"]
+        procs.append(subprocess.Popen(argv, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        urls.append(f"http://127.0.0.1:{port}")
+    for url in urls:
+        port = int(url.rsplit(":", 1)[1])
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+    return procs, urls
 
 
 def teardown(reading_ids):
@@ -220,6 +275,7 @@ async def main(urls: list[str], n: int, rounds: int, concurrency: int, interval:
     t0 = time.perf_counter()
     results = await asyncio.gather(*(paced(c, i * interval / n) for i, (c, _) in enumerate(parties)))
     samples = [x for r in results for x in r]
+    paced_p99 = percentile(samples, 99)
     took = time.perf_counter() - t0
     print(
         f"signaling round trip, paced ({n} readings each signalling every {interval:g} s, "
@@ -239,14 +295,13 @@ async def main(urls: list[str], n: int, rounds: int, concurrency: int, interval:
         f"p99 {percentile(samples, 99):.1f} ms, max {max(samples):.1f} ms"
     )
 
-    ids = [r["reading"] for r in rows]
-    charged, due, idle_charged, idle, full = await asyncio.to_thread(measure_sweep, ids)
+    anchor = await redis_echo(n, rounds, interval)
     print(
-        f"charge_due_minutes sweep over {n} active readings: {due * 1000:.0f} ms with a minute due on each "
-        f"({charged} charged, {due / n * 1000:.2f} ms per reading); idle sweep {idle * 1000:.0f} ms "
-        f"({idle_charged} charged); full bill_readings sweep {full * 1000:.0f} ms"
+        f"anchor, raw Redis pub/sub echo at the same pace: median {statistics.median(anchor):.1f} ms, "
+        f"p99 {percentile(anchor, 99):.1f} ms; signalling p99 / anchor p99 = "
+        f"{paced_p99 / percentile(anchor, 99):.1f}"
     )
-
+    ids = [r["reading"] for r in rows]
     await asyncio.gather(*(p.close() for pair in parties for p in pair))
     await asyncio.to_thread(teardown, ids)
 
@@ -262,7 +317,13 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=20, help="signaling round trips per reading")
     parser.add_argument("--concurrency", type=int, default=20, help="sockets opened at once")
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between a reading's paced signals")
+    parser.add_argument("--spawn", type=int, default=0, help="start this many daphne processes of its own")
     args = parser.parse_args()
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not settings.REDIS_URL:
         print("warning: meant for PostgreSQL + Redis (set DATABASE_URL and REDIS_URL like the server)", file=sys.stderr)
-    asyncio.run(main(args.url or ["http://127.0.0.1:8765"], args.n, args.rounds, args.concurrency, args.interval))
+    procs, urls = spawn(args.spawn) if args.spawn else ([], args.url or ["http://127.0.0.1:8765"])
+    try:
+        asyncio.run(main(urls, args.n, args.rounds, args.concurrency, args.interval))
+    finally:
+        for proc in procs:
+            proc.terminate()

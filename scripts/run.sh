@@ -13,6 +13,7 @@ $py manage.py collectstatic --noinput -v0
 $py manage.py seed_demo
 $py manage.py ensure_admin
 $py manage.py make_photo_thumbnails -v0 >/dev/null
+eval "$(scripts/janus.sh "$$")"  # live video (streams): a local Janus, stopped with this script
 
 addr="${SOULSEER_ADDR:-127.0.0.1:8000}"
 pids=()

@@ -41,6 +41,14 @@ if [ ! -f frontend/node_modules/axe-core/axe.min.js ]; then
     if [ -f frontend/package-lock.json ]; then (cd frontend && npm ci --no-audit --no-fund); else (cd frontend && npm install --no-audit --no-fund); fi
 fi
 
+# The live-stream tests run a real Janus (Debian's janus, VideoRoom plugin); never skipped.
+if ! command -v janus >/dev/null 2>&1 && [ -z "${JANUS_BIN:-}" ]; then
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "Installing Debian's janus for the live-stream tests..."
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq janus >/dev/null
+fi
+
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null

@@ -387,3 +387,20 @@ COMMUNITY_PAID_REPLY_MIN = env("COMMUNITY_PAID_REPLY_MIN", cast=Decimal, default
 COMMUNITY_PAID_REPLY_MAX = env("COMMUNITY_PAID_REPLY_MAX", cast=Decimal, default=Decimal("100.00"))  # at most $100
 COMMUNITY_PAID_PREVIEW_CHARS = env.int("COMMUNITY_PAID_PREVIEW_CHARS", default=60)
 COMMUNITY_MESSAGE_EMAIL_EVERY_MINUTES = env.int("COMMUNITY_MESSAGE_EMAIL_EVERY_MINUTES", default=60)
+# --- Live streams (streams app): media through Janus (VideoRoom), reached only from the server ---
+# JANUS_URLS: one or more Janus WebSocket API URLs (ws://127.0.0.1:8188); each stream is pinned to the
+# least-loaded one when it starts. Unset: live video is unavailable, chat and gifts still work.
+# The API secret and the VideoRoom admin_key never reach a browser (scripts/janus.sh generates both).
+JANUS_URLS = env.list("JANUS_URLS", default=[])
+JANUS_API_SECRET = env.str("JANUS_API_SECRET", default="")
+JANUS_ADMIN_KEY = env.str("JANUS_ADMIN_KEY", default="")
+JANUS_KEEPALIVE_SECONDS = env.float("JANUS_KEEPALIVE_SECONDS", default=25.0)  # Janus drops a session after 60 s
+JANUS_REQUEST_TIMEOUT_SECONDS = env.float("JANUS_REQUEST_TIMEOUT_SECONDS", default=10.0)
+STREAMS_VIDEO_BITRATE = env.int("STREAMS_VIDEO_BITRATE", default=1_000_000)
+STREAMS_CHAT_MAX_LENGTH = env.int("STREAMS_CHAT_MAX_LENGTH", default=500)
+STREAMS_CHAT_BURST = env.int("STREAMS_CHAT_BURST", default=5)  # messages a socket may send at once
+STREAMS_CHAT_INTERVAL_SECONDS = env.float("STREAMS_CHAT_INTERVAL_SECONDS", default=2.0)  # one more per interval
+STREAMS_GIFT_BURST = env.int("STREAMS_GIFT_BURST", default=10)
+STREAMS_GIFT_INTERVAL_SECONDS = env.float("STREAMS_GIFT_INTERVAL_SECONDS", default=0.5)
+STREAMS_HEARTBEAT_SECONDS = env.float("STREAMS_HEARTBEAT_SECONDS", default=15.0)
+STREAMS_STALE_SECONDS = env.float("STREAMS_STALE_SECONDS", default=60.0)  # reader's page gone that long: ended

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("readings/", include("readings.urls")),
+    path("live/", include("streams.urls")),
     path("", include("payments.urls")),
     path("notifications/", include("community.urls_notifications")),
     path("community/", include("community.urls")),
