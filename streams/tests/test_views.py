@@ -113,6 +113,7 @@ def test_zero_balance_explains_and_links_to_top_up(client, stream, alice):
 
 
 def test_private_reading_button_uses_the_request_flow(client, stream, alice):
+    fund(alice, "50.00")
     page = login(client, alice).get(f"/live/{stream.pk}/").content.decode()
     assert f'action="/readings/request/{stream.reader.reader_profile.slug}/"' in page
 
