@@ -13,7 +13,7 @@ from accounts.models import ReaderProfile
 from accounts.tests.factories import ReaderProfileFactory
 from community.models import Notification
 from payments import services as payments
-from payments.models import Account, Entry, Movement
+from payments.models import Entry, Movement
 from readings.tests.helpers import verify_ledger
 from streams import services
 from streams.models import Gift, GiftType, Stream, StreamConnection, StreamMessage, StreamRestriction
