@@ -24,6 +24,15 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings):
+    """Each test sees its own data: no listing remembered from another test (a test may turn it on)."""
+    from django.core.cache import cache
+
+    settings.SOULSEER_LISTING_CACHE_SECONDS = 0
+    cache.clear()
+
+
 @pytest.fixture
 def alice(db):
     return UserFactory(email="alice@example.com", first_name="Alice")

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import Case, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,17 +14,34 @@ from accounts.guards import admin_required, client_required, reader_required
 from accounts.models import ReaderProfile, User
 from readings.forms import ReviewReplyForm
 from readings.reviews import reader_reviews, reviews_of
+from soulseer.listing_cache import remembered
 
 
 @vary_on_headers("HX-Request")
 def reader_directory(request):
     form = DirectoryFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    readers = ReaderProfile.objects.directory(**{k: v for k, v in filters.items() if v not in (None, "")})
-    page = Paginator(readers, settings.SOULSEER_DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = {k: v for k, v in filters.items() if v not in (None, "")}
+
+    def build_page() -> dict:
+        readers = ReaderProfile.objects.directory(**filters)
+        page = Paginator(readers, settings.SOULSEER_DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+        return {"readers": list(page.object_list), "number": page.number, "count": page.paginator.count}
+
+    found = remembered("directory", (sorted(filters.items()), request.GET.get("page")), build_page)
+    paginator = Paginator(range(found["count"]), settings.SOULSEER_DIRECTORY_PAGE_SIZE)
+    page = Page(found["readers"], found["number"], paginator)  # this page's readers; the count for the links
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    page_numbers = page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
+    context = {
+        "form": form,
+        "page": page,
+        "page_numbers": page_numbers,
+        "query": query.urlencode(),
+        "listing_cache_seconds": settings.SOULSEER_LISTING_CACHE_SECONDS,
+        "visitor_cache_seconds": 0 if request.user.is_authenticated else settings.SOULSEER_LISTING_CACHE_SECONDS,
+    }
     if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:
         return render(request, "accounts/fragment_reader_results.html", context)
     return render(request, "accounts/reader_directory.html", context)

@@ -80,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "soulseer.context_processors.site",
             ],
+            "builtins": ["soulseer.templatetags.ui"],  # {% icon %} on every page
         },
     },
 ]
@@ -111,6 +112,16 @@ else:
         DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# A small cache in each process, for rendered fragments (reader cards shown to visitors).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": env.int("CACHE_MAX_ENTRIES", default=5000)},
+    }
+}
+SOULSEER_CARD_CACHE_SECONDS = env.int("SOULSEER_CARD_CACHE_SECONDS", default=600)
+SOULSEER_LISTING_CACHE_SECONDS = env.int("SOULSEER_LISTING_CACHE_SECONDS", default=5)  # home, directory
 
 # --- Channels: Redis when REDIS_URL is set, in-memory otherwise ---------------
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -8,6 +8,7 @@ from soulseer import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
     path("about/<slug:page>/", views.policy_page, name="policy"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),

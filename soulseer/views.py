@@ -1,7 +1,11 @@
-from django.http import Http404
+from django.conf import settings
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
 
 from accounts.models import ReaderProfile
+from soulseer.listing_cache import remembered
 
 POLICY_PAGES = {
     "terms": "Terms of Service",
@@ -13,13 +17,38 @@ POLICY_PAGES = {
 
 
 def home(request):
-    listed = ReaderProfile.objects.listed().with_stats().prefetch_related("specialties")
+    def build():
+        listed = ReaderProfile.objects.listed().with_stats().prefetch_related("specialties")
+        return {
+            "online_readers": list(
+                listed.filter(availability="online").order_by("-rating_average", "display_name")[:6]
+            ),
+            "top_readers": list(listed.order_by("-rating_average", "-review_count")[:3]),
+            "online_count": listed.filter(availability="online").count(),
+        }
+
     context = {
-        "online_readers": listed.filter(availability="online").order_by("-rating_average", "display_name")[:6],
-        "top_readers": listed.order_by("-rating_average", "-review_count")[:3],
-        "online_count": listed.filter(availability="online").count(),
+        **remembered("home", (), build),
+        "visitor_cache_seconds": 0 if request.user.is_authenticated else settings.SOULSEER_LISTING_CACHE_SECONDS,
     }
     return render(request, "home.html", context)
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def robots_txt(request):
+    """Crawlers may index the public pages, not the private ones (also the pages benchmark's bare view)."""
+    lines = [
+        "User-agent: *",
+        "Disallow: /django-admin/",
+        "Disallow: /dashboard/",
+        "Disallow: /wallet/",
+        "Disallow: /messages/",
+        "Disallow: /readings/",
+        "Disallow: /notifications/",
+        "Disallow: /accounts/",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 
 
 def policy_page(request, page):

@@ -1,5 +1,7 @@
 """Stream pages: the live list, watching, the reader's studio, summaries and past streams."""
 
+import time
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -46,10 +48,21 @@ def live_badge(request, slug=None):
     return render(request, "streams/fragment_live_badge.html", _badge_context(reader))
 
 
+_last_reap = [0.0]
+
+
+def _end_stale_streams_now_and_then() -> None:
+    """Pages showing a badge end streams whose reader vanished, at most every few seconds per process."""
+    now = time.monotonic()
+    if now - _last_reap[0] >= 5:
+        _last_reap[0] = now
+        services.end_stale_streams()
+
+
 def _badge_context(reader: ReaderProfile | None) -> dict:
     if not isinstance(reader, ReaderProfile):
         reader = None  # the include used without a reader (the home page): the site-wide count
-    services.end_stale_streams()
+    _end_stale_streams_now_and_then()
     live = Stream.objects.filter(status=Stream.Status.LIVE)
     if reader is not None:
         return {"reader": reader, "stream": live.filter(reader_id=reader.user_id).first()}

@@ -117,3 +117,29 @@ def test_profile_page_shows_rates_and_hides_unlisted_readers(client, readers):
     orion.user.is_active = False
     orion.user.save()
     assert client.get(orion.get_absolute_url()).status_code == 404
+
+
+@pytest.mark.django_db
+def test_visitors_share_the_listing_for_a_few_seconds_and_members_see_their_own(
+    client, settings, django_assert_max_num_queries, alice
+):
+    """The listings are remembered per process for SOULSEER_LISTING_CACHE_SECONDS: a second visitor
+    costs no listing query, and a change shows once the window passes. Signed-in people get the same
+    listing with buttons of their own (never a visitor's cached page)."""
+    from django.core.cache import cache
+
+    settings.SOULSEER_LISTING_CACHE_SECONDS = 60
+    first = ReaderProfileFactory(display_name="Astra Vale")
+    client.get(reverse("reader_directory"))
+    with django_assert_max_num_queries(1):  # at most the session lookup; no reader query
+        response = client.get(reverse("reader_directory"))
+    assert "Astra Vale" in response.content.decode()
+    first.display_name = "Astra Renamed"
+    first.save()
+    assert "Astra Vale" in client.get(reverse("reader_directory")).content.decode()  # within the window
+    client.force_login(alice)
+    member_page = client.get(reverse("reader_directory")).content.decode()
+    assert "Astra Vale" in member_page and 'name="csrfmiddlewaretoken"' in member_page  # their own heart form
+    client.logout()
+    cache.clear()  # the window passed
+    assert "Astra Renamed" in client.get(reverse("reader_directory")).content.decode()

@@ -1,9 +1,12 @@
+import hashlib
 import math
 from decimal import Decimal
 
 from django import template
 from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 from accounts.services import favourite_reader_ids
 from payments import services as payments
@@ -93,3 +96,52 @@ def minutes_seconds(seconds) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+# What a reader card shows: a change to any of these renders the card afresh.
+CARD_FIELDS = (
+    "display_name",
+    "slug",
+    "tagline",
+    "availability",
+    "rating_average",
+    "review_count",
+    "years_experience",
+    "chat_rate",
+    "voice_rate",
+    "video_rate",
+)
+
+
+@register.simple_tag(takes_context=True)
+def reader_card(context, reader, no_id: bool = False):
+    """``{% reader_card reader %}``: a reader in a grid (``accounts/_reader_card.html``).
+
+    For visitors the card is the same for everyone, so its HTML is cached per process, keyed by
+    everything it shows (a new rating or availability is a new key; old ones expire). Signed-in
+    people get their own buttons (favourite, what their balance can start) and a fresh render.
+    """
+    card = context.template.engine.get_template("accounts/_reader_card.html")
+    request = context.get("request")
+    user = getattr(request, "user", None)
+
+    def render() -> str:
+        with context.push(reader=reader, no_id=no_id):
+            return card.render(context)
+
+    if user is None or user.is_authenticated:
+        return render()
+    shown = (
+        reader.pk,
+        no_id,
+        [getattr(reader, name) for name in CARD_FIELDS],
+        reader.photo.name if reader.photo else "",
+        getattr(reader, "readings_completed", None),
+        [specialty.name for specialty in reader.specialties.all()],
+    )
+    key = "reader-card:" + hashlib.sha256(repr(shown).encode()).hexdigest()
+    html = cache.get(key)
+    if html is None:
+        html = render()
+        cache.set(key, html, settings.SOULSEER_CARD_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 (our own template's output)

@@ -39,3 +39,11 @@ def test_pages_load_nothing_from_other_sites(client, bob):
     body = client.get(reverse("home")).content.decode()
     for tag in ('src="http', 'href="http', "url(http"):
         assert tag not in body
+
+
+def test_robots_txt_keeps_crawlers_out_of_private_pages(client):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/plain")
+    body = response.content.decode()
+    assert "Disallow: /django-admin/" in body and "Disallow: /wallet/" in body
+    assert "Disallow: /readers/" not in body  # the directory is public
