@@ -28,6 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "soulseer.settings")
+# One key for this script and the daphnes it starts: their sessions (and their auth hashes) must agree.
+os.environ.setdefault("SECRET_KEY", "readings-benchmark-only-" + "x" * 40)
 
 import django
 
@@ -208,7 +210,13 @@ def spawn(count: int) -> tuple[list, list[str]]:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
-        env = {**os.environ, "LOG_LEVEL": "WARNING"}
+        env = {  # production settings: DEBUG off (no query log), as ops would run them
+            **os.environ,
+            "LOG_LEVEL": "WARNING",
+            "DEBUG": "false",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "false",
+        }
         argv = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "soulseer.asgi:application"]
         procs.append(subprocess.Popen(argv, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         urls.append(f"http://127.0.0.1:{port}")

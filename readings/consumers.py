@@ -18,11 +18,12 @@ import contextlib
 import json
 import logging
 import time
+from datetime import UTC, datetime
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.utils import timezone
 
 from readings import conf, services
 from readings.events import reading_group
@@ -52,14 +53,18 @@ async def _beat_forever():
     period = conf.heartbeat_seconds()
     record = database_sync_to_async(services.record_heard, thread_sensitive=False)
     while _rooms:
+        quiet_since = time.time() - period / 2
         for consumer in list(_rooms.values()):
+            if consumer.heard_at is not None and consumer.heard_at > quiet_since:
+                continue  # heard from just now (a signal, a chat line): no need to ask
             with contextlib.suppress(Exception):  # a socket closing under us is cleaned up by its own consumer
                 await consumer.send_json({"type": "beat"})
         await asyncio.sleep(period / 2)  # the answers arrive
         heard = {}
         for channel, consumer in list(_rooms.items()):
             if consumer.heard_at is not None and consumer.heard_at != consumer.heard_written:
-                heard[channel] = consumer.heard_written = consumer.heard_at
+                consumer.heard_written = consumer.heard_at
+                heard[channel] = datetime.fromtimestamp(consumer.heard_at, tz=UTC)
         if heard:
             try:
                 await record(heard)
@@ -111,14 +116,23 @@ class TokenBucket:
 class ReadingConsumer(AsyncJsonWebsocketConsumer):
     role: str | None = None
     registered = False
-    heard_at = None  # when the browser last sent anything
-    heard_written = None  # the value last written to the database
+    heard_at: float | None = None  # when the browser last sent anything (time.time())
+    heard_written: float | None = None  # the value last written to the database
 
     async def __call__(self, scope, receive, send):
         try:
             await super().__call__(scope, receive, send)
         finally:
             await self._release()
+
+    async def dispatch(self, message):
+        """Channels' dispatch, without its ``aclose_old_connections()`` before every message: that is
+        a thread hop per frame (beats, signals), and every database call here already goes through
+        ``database_sync_to_async``, which closes stale connections around each call itself."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self):
         user = self.scope.get("user")
@@ -136,7 +150,7 @@ class ReadingConsumer(AsyncJsonWebsocketConsumer):
         self.refusals = 0
         # Join the group first so no broadcast about our own arrival is missed.
         await self.channel_layer.group_add(self.group, self.channel_name)
-        self.heard_at = timezone.now()
+        self.heard_at = time.time()
         joined = await database_sync_to_async(services.mark_connected)(self.reading_id, user, self.channel_name)
         if joined is None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
@@ -183,7 +197,7 @@ class ReadingConsumer(AsyncJsonWebsocketConsumer):
     # --- from the browser ---------------------------------------------------------------
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
-        self.heard_at = timezone.now()
+        self.heard_at = time.time()
         if self.role is None:
             return
         if not self.frames.take():

@@ -13,24 +13,31 @@ from django.db import connection, models
 
 
 def update_rows(
-    model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence], *, add: bool = False
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Iterable[Sequence],
+    *,
+    add: bool = False,
+    key: str = "pk",
 ) -> int:
-    """``UPDATE`` each row ``(pk, value, value…)`` of ``model`` with its own ``fields`` values.
+    """``UPDATE`` each row ``(key value, value, value…)`` of ``model`` with its own ``fields`` values.
 
-    With ``add=True`` the values are added to the current ones (``balance = balance + delta``).
-    Returns the number of rows changed.
+    ``key`` names the column that finds each row (the primary key, or another unique field). With
+    ``add=True`` the values are added to the current ones (``balance = balance + delta``). Returns
+    the number of rows changed.
     """
     rows = list(rows)
     if not rows:
         return 0
     meta = model._meta
     table = connection.ops.quote_name(meta.db_table)
-    pk = meta.pk.column
+    key_field = meta.pk if key == "pk" else meta.get_field(key)
+    pk = key_field.column
     columns = [meta.get_field(name).column for name in fields]
     quoted = [connection.ops.quote_name(c) for c in columns]
     if connection.vendor == "postgresql":
         # One array per column (``unnest``): psycopg binds a handful of parameters, not thousands.
-        types = [meta.pk.db_type(connection)] + [meta.get_field(name).db_type(connection) for name in fields]
+        types = [key_field.db_type(connection)] + [meta.get_field(name).db_type(connection) for name in fields]
         types = [t.replace("bigserial", "bigint").replace("serial", "integer") for t in types]
         arrays = ", ".join(f"%s::{t}[]" for t in types)
         names = ", ".join(["_pk", *(f"_v{i}" for i in range(len(fields)))])

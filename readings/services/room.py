@@ -11,7 +11,6 @@ import logging
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Case, Value, When
 
 from accounts.models import User
 from payments import services as payments
@@ -19,6 +18,7 @@ from readings import conf, events
 from readings.models import ChatMessage, Reading, ReadingConnection
 from readings.services import billing
 from readings.services.common import ReadingError, lock, money, now_or, state_payload
+from soulseer.sql import update_rows
 
 log = logging.getLogger(__name__)
 
@@ -85,14 +85,8 @@ def mark_disconnected(reading_id: int, channel_name: str, now: datetime | None =
 
 
 def record_heard(heard: dict[str, datetime]) -> int:
-    """When each of a process's room sockets was last heard from its browser: one UPDATE per 500."""
-    updated = 0
-    items = list(heard.items())
-    for i in range(0, len(items), 500):
-        chunk = items[i : i + 500]
-        when = Case(*(When(channel_name=channel, then=Value(seen)) for channel, seen in chunk))
-        updated += ReadingConnection.objects.filter(channel_name__in=[c for c, _ in chunk]).update(seen_at=when)
-    return updated
+    """When each of a process's room sockets was last heard from its browser, in one statement."""
+    return update_rows(ReadingConnection, ["seen_at"], list(heard.items()), key="channel_name")
 
 
 def clean_text(text: str) -> str:
