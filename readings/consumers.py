@@ -255,15 +255,14 @@ class ReadingConsumer(AsyncJsonWebsocketConsumer):
     async def _signal(self, content):
         kind = content.get("kind")
         data = content.get("data")
-        if kind not in SIGNAL_KINDS or not isinstance(data, dict) or len(json.dumps(data)) > MAX_SIGNAL_BYTES:
+        if kind not in SIGNAL_KINDS or not isinstance(data, dict):
             await self._refuse("Bad signal.")
             return
-        if kind in ("offer", "answer") and not isinstance(data.get("sdp"), str):
-            await self._refuse("Bad signal.")
-            return
-        try:
-            json.dumps(data, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
+        try:  # one serialisation checks both the size and that it is valid Unicode
+            size = len(json.dumps(data, ensure_ascii=False).encode("utf-8"))
+        except (UnicodeEncodeError, TypeError, ValueError):
+            size = MAX_SIGNAL_BYTES + 1
+        if size > MAX_SIGNAL_BYTES or (kind in ("offer", "answer") and not isinstance(data.get("sdp"), str)):
             await self._refuse("Bad signal.")
             return
         to = "reader" if self.role == "client" else "client"
