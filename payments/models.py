@@ -187,6 +187,9 @@ class TopUp(models.Model):
     amount = models.DecimalField(**MONEY)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     movement = models.OneToOneField(Movement, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    return_to = models.CharField(
+        max_length=200, blank=True, default="", help_text="A site path to go back to once paid (e.g. a shop order)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
 

@@ -92,7 +92,7 @@ def sandbox_checkout(request, checkout_id):
             messages.info(request, "This sandbox payment was already completed; nothing was added twice.")
         else:
             messages.success(request, f"${pending.amount} was added to your wallet (sandbox).")
-        return redirect("payments:wallet")
+        return redirect(_safe_return(pending.return_to) or "payments:wallet")
     return render(request, "payments/sandbox_checkout.html", {"topup": pending})
 
 
@@ -104,7 +104,14 @@ def topup_return(request):
         if not is_stripe_id(session_id):
             return HttpResponseBadRequest("Malformed session id.")
         pending = TopUp.objects.filter(checkout_id=session_id, user=request.user).first()
+    if pending is not None and (back := _safe_return(pending.return_to)):
+        return redirect(back)  # e.g. the shop order it pays for, which shows whether the money arrived
     return render(request, "payments/topup_return.html", {"topup": pending, "balance": services.balance(request.user)})
+
+
+def _safe_return(path: str) -> str:
+    """A top-up's return path, only when it is a path on this site."""
+    return path if path.startswith("/") and not path.startswith("//") else ""
 
 
 @client_required

@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class ShopConfig(AppConfig):
-    """Readers' shop: products, cart and orders; filled by a later issue."""
+    """The shop: readers and the platform sell services, digital goods and physical products."""
 
     name = "shop"

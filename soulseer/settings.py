@@ -415,3 +415,12 @@ STREAMS_GIFT_BURST = env.int("STREAMS_GIFT_BURST", default=10)
 STREAMS_GIFT_INTERVAL_SECONDS = env.float("STREAMS_GIFT_INTERVAL_SECONDS", default=0.5)
 STREAMS_HEARTBEAT_SECONDS = env.float("STREAMS_HEARTBEAT_SECONDS", default=15.0)
 STREAMS_STALE_SECONDS = env.float("STREAMS_STALE_SECONDS", default=60.0)  # reader's page gone that long: ended
+
+# The shop (shop/, docs/shop.md).
+SHOP_PRODUCTS_PER_PAGE = env.int("SHOP_PRODUCTS_PER_PAGE", default=24)
+SHOP_PHOTOS_PER_PRODUCT = env.int("SHOP_PHOTOS_PER_PRODUCT", default=6)
+SHOP_FILE_MAX_BYTES = env.int("SHOP_FILE_MAX_BYTES", default=200 * 1024 * 1024)  # digital goods and deliveries
+SHOP_FILE_TYPES = env.list("SHOP_FILE_TYPES", default=["pdf", "mp3", "m4a", "mp4", "zip", "epub", "png", "jpg"])
+SHOP_DOWNLOAD_LIMIT = env.int("SHOP_DOWNLOAD_LIMIT", default=5)  # downloads per bought digital item
+SHOP_DOWNLOAD_LINK_SECONDS = env.int("SHOP_DOWNLOAD_LINK_SECONDS", default=900)  # a download link's lifetime
+SHOP_CART_MAX_QUANTITY = env.int("SHOP_CART_MAX_QUANTITY", default=10)  # of one physical product per order

@@ -18,6 +18,7 @@ urlpatterns = [
     path("notifications/", include("community.urls_notifications")),
     path("community/", include("community.urls")),
     path("messages/", include("community.urls_messages")),
+    path("shop/", include("shop.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -46,6 +46,12 @@ from payments.services.payouts import (  # noqa: F401
     retry_payouts,
     send_payout,
 )
+from payments.services.purchases import (  # noqa: F401
+    PurchaseLine,
+    charge_purchase,
+    purchase_line,
+    refund_purchase_line,
+)
 from payments.services.reports import (  # noqa: F401
     ledger_discrepancies,
     money_overview,

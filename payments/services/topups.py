@@ -19,6 +19,7 @@ from payments.models import (
 )
 from payments.services.ledger import PaymentError, _require_role, to_amount
 from payments.services.wallet import credit_wallet
+from payments.signals import topup_paid
 
 log = logging.getLogger(__name__)
 
@@ -38,16 +39,19 @@ def _ensure_customer(user) -> str:
     return record.customer_id
 
 
-def start_topup(user, amount, *, success_url: str, cancel_url: str) -> tuple[TopUp, str]:
+def start_topup(user, amount, *, success_url: str, cancel_url: str, return_to: str = "") -> tuple[TopUp, str]:
     """Begin adding funds. Returns the pending top-up and the URL to send the browser to.
 
     With Stripe keys: a hosted Checkout Session (the wallet is credited by the webhook). In the
     sandbox: the sandbox checkout page (``sandbox_url`` is filled in by the caller's URL).
+    ``return_to`` is a site path the browser is sent back to once the top-up is paid.
     """
     _require_role(user, User.Role.CLIENT, "Only client accounts have a wallet.")
     amount = topup_amount(amount)
     if settings.PAYMENTS_SANDBOX:
-        topup = TopUp.objects.create(user=user, amount=amount, sandbox=True, checkout_id=f"sbx_{uuid.uuid4().hex}")
+        topup = TopUp.objects.create(
+            user=user, amount=amount, sandbox=True, checkout_id=f"sbx_{uuid.uuid4().hex}", return_to=return_to
+        )
         return topup, ""
     customer = _ensure_customer(user)
     ref = uuid.uuid4().hex
@@ -63,7 +67,7 @@ def start_topup(user, amount, *, success_url: str, cancel_url: str) -> tuple[Top
     except gateway.StripeError as exc:
         log.exception("checkout session for user %s failed", user.pk)
         raise PaymentError("The payment page could not be opened. Please try again in a minute.") from exc
-    topup = TopUp.objects.create(user=user, amount=amount, checkout_id=session.id)
+    topup = TopUp.objects.create(user=user, amount=amount, checkout_id=session.id, return_to=return_to)
     return topup, session.url
 
 
@@ -84,3 +88,4 @@ def _mark_topup_paid(topup: TopUp, movement: Movement) -> None:
     if topup.status != TopUp.Status.PAID:
         topup.status, topup.movement, topup.paid_at = TopUp.Status.PAID, movement, timezone.now()
         topup.save(update_fields=["status", "movement", "paid_at"])
+        transaction.on_commit(lambda: topup_paid.send(sender=TopUp, topup=topup))

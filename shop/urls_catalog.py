@@ -1,0 +1,3 @@
+"""Catalog (/shop/, product pages) and the sellers' product management."""
+
+urlpatterns: list = []
