@@ -7,6 +7,7 @@ checked before anything is written.
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
 import uuid
 from pathlib import Path
@@ -48,7 +49,5 @@ def delete_private_file(name: str) -> None:
         return
     path = Path(settings.PRIVATE_MEDIA_ROOT) / name
     path.unlink(missing_ok=True)
-    try:
+    with contextlib.suppress(OSError):
         path.parent.rmdir()
-    except OSError:
-        pass

@@ -99,12 +99,12 @@ class Product(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("shop:product", kwargs={"pk": self.pk, "slug": self.slug})
+
     @property
     def slug(self) -> str:
         return slugify(self.title)[:60] or "product"
-
-    def get_absolute_url(self) -> str:
-        return reverse("shop:product", kwargs={"pk": self.pk, "slug": self.slug})
 
     @property
     def rating(self) -> float | None:
