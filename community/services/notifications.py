@@ -66,17 +66,21 @@ def notify(
     *,
     email_key: str = "",
     email_every: timedelta | None = None,
+    email: bool = True,
 ) -> Notification:
     """Tell ``user`` something: stored for the centre, pushed live after commit, emailed if they are away.
 
     ``email_key`` groups emails for the rate limit (e.g. ``f"conversation:{id}"``; default: the
     kind) and ``email_every`` is the least time between two of them (default: the setting).
+    ``email=False``: the caller sends its own email (e.g. a shop receipt, sent whether or not the
+    person is on the site), so the centre only stores and pushes it.
     """
     if kind not in KINDS:
         raise UnknownKind(f"Unknown notification kind {kind!r}.")
     notification = Notification.objects.create(user=user, kind=kind, text=text[:300], url=url[:300])
     _push_count(user, notification)
-    _maybe_email(notification, email_key or kind, email_every)
+    if email:
+        _maybe_email(notification, email_key or kind, email_every)
     return notification
 
 

@@ -133,6 +133,8 @@ def refund(movement: Movement, amount: Decimal | None = None, *, reason: str, by
         original = Movement.objects.select_for_update().get(pk=movement.pk)
         if original.kind != Movement.Kind.CHARGE:
             raise PaymentError("Only charges can be refunded.")
+        if original.key.startswith("order:"):
+            raise PaymentError("Shop orders are refunded per item from the order in the shop's admin (stock, split).")
         total = original.amount
         done = refunded_amount(original)
         remaining = total - done
