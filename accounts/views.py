@@ -14,6 +14,7 @@ from accounts.guards import admin_required, client_required, reader_required
 from accounts.models import ReaderProfile, User
 from readings.forms import ReviewReplyForm
 from readings.reviews import reader_reviews, reviews_of
+from shop.services.catalog import seller_products
 from soulseer.listing_cache import remembered
 
 
@@ -52,7 +53,8 @@ def reader_detail(request, slug):
     reviews = reader_reviews(reader, request.GET.get("reviews"))
     if request.htmx and request.htmx.target == "review-list":
         return render(request, "readings/fragment_reviews.html", {"reader": reader, **reviews})
-    return render(request, "accounts/reader_detail.html", {"reader": reader, **reviews})
+    products = seller_products(reader.user, limit=4)  # a few cards, in a constant number of queries
+    return render(request, "accounts/reader_detail.html", {"reader": reader, "products": products, **reviews})
 
 
 @login_required

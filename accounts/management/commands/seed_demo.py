@@ -11,6 +11,7 @@ from accounts.models import ReaderProfile, Specialty, User
 from community import demo as community_demo
 from payments.services import seed_demo_balance
 from readings.demo import seed_reading_history
+from shop.demo import seed_shop
 
 SPECIALTIES = [
     "Tarot",
@@ -217,8 +218,12 @@ class Command(BaseCommand):
         seed_demo_balance(demo_client, DEMO_BALANCE)
         _user(DEMO_ADMIN, admin=True)
         community_demo.seed()  # forum threads and a demo conversation (community/demo.py)
+        products = seed_shop()  # the shop's categories and products (shop/demo.py)
         self.stdout.write(
-            self.style.SUCCESS(f"Demo data ready ({made} new readers, {ReaderProfile.objects.count()} in all).")
+            self.style.SUCCESS(
+                f"Demo data ready ({made} new readers, {ReaderProfile.objects.count()} in all; "
+                f"{products} new shop products)."
+            )
         )
         self.stdout.write(f"  client: {DEMO_CLIENT} / {DEMO_PASSWORD}  (sandbox balance ${DEMO_BALANCE})")
         self.stdout.write(f"  reader: {DEMO_READER} / {DEMO_PASSWORD}")
