@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 
 from shop.models import Product
-from shop.services.errors import ShopError
+from shop.services.errors import OutOfStock, ShopError
 
 SESSION_KEY = "shop_cart"
 MAX_LINES = 30
@@ -56,7 +56,7 @@ def check_buyable(product: Product, user) -> None:
     if user.is_authenticated and not user.is_client:
         raise ShopError("Only client accounts can buy in the shop.")
     if not product.in_stock:
-        raise ShopError(f"“{product.title}” is sold out.")
+        raise OutOfStock(f"“{product.title}” is sold out.")
 
 
 def set_quantity(session, product: Product, quantity: int, user, *, add: bool = False) -> int:
