@@ -167,3 +167,27 @@ def test_staff_refund_a_line_from_the_admin_with_a_reason(client, carol):
     assert line.status == OrderLine.Status.REFUNDED and line.refund_reason == "Lost in post"
     assert payments.balance(buyer) == D("100.00")
     assert client.get(reverse("admin:shop_order_changelist")).status_code == 200
+
+
+def test_the_staff_money_page_shows_shop_sales_per_seller_and_refunds(client, carol):
+    from shop.services import refunds
+
+    seller = reader("Luna Marie")
+    order = orders.checkout(
+        funded_client(),
+        lines((product(seller, price="20.00"), 2), (product(None, price="5.00"), 1)),
+        key=key(),
+        address=ADDRESS,
+    )
+    refunds.refund_line(carol, order.lines.get(seller=None).pk, reason="Broken")
+    client.force_login(carol)
+    summary = client.get(reverse("payments:money_overview")).context["shop"]
+    assert (summary["gross"], summary["refunds"], summary["to_sellers"], summary["to_platform"]) == (
+        D("45.00"),
+        D("5.00"),
+        D("28.00"),
+        D("12.00"),
+    )
+    assert [(row["seller__reader_profile__display_name"], row["sales"]) for row in summary["per_seller"]] == [
+        ("Luna Marie", D("40.00"))
+    ]
