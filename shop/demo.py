@@ -280,16 +280,17 @@ def product_picture(title: str, motif: str, variant: int = 0, size: int = 640) -
             draw.ellipse([c - r, c - r, c + r, c + r], outline=accent, width=3)
         draw.ellipse([c - size * 0.04, c - size * 0.04, c + size * 0.04, c + size * 0.04], fill=(255, 255, 255))
     elif motif == "lotus":
-        for k in range(-2, 3):
-            a = k * 0.35
-            cx, cy = c + math.sin(a) * size * 0.12, c - math.cos(a) * size * 0.05
-            draw.ellipse(
-                [cx - size * 0.06, cy - size * 0.16, cx + size * 0.06, cy + size * 0.1],
-                fill=tuple(min(255, v) for v in accent),
-                outline=(255, 255, 255),
-                width=2,
-            )
-        draw.line([(c - size * 0.25, c + size * 0.16), (c + size * 0.25, c + size * 0.16)], fill=accent, width=4)
+        base_x, base_y = c, c + size * 0.16
+        length, width = size * 0.3, size * 0.07
+        for degrees in (-64, 64, -32, 32, 0):  # side petals first, the middle one on top
+            a = math.radians(degrees)
+
+            def at(dx, dy, a=a):
+                return (base_x + dx * math.cos(a) - dy * math.sin(a), base_y + dx * math.sin(a) + dy * math.cos(a))
+
+            petal = [at(0, 0), at(-width, -length * 0.5), at(0, -length), at(width, -length * 0.5)]
+            draw.polygon(petal, fill=accent, outline=(255, 255, 255), width=3)
+        draw.line([(c - size * 0.25, base_y + 6), (c + size * 0.25, base_y + 6)], fill=accent, width=4)
     else:  # "ball": a crystal ball on a stand
         r = size * 0.22
         draw.ellipse(
