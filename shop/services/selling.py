@@ -184,7 +184,7 @@ def _notify(product: Product, text: str) -> None:
 @transaction.atomic
 def approve(product: Product, *, by: User) -> Product:
     """Staff approve a pending product: it is published and its seller publishes directly from now on."""
-    product = Product.objects.select_for_update().select_related("seller").get(pk=product.pk)
+    product = Product.objects.select_for_update().get(pk=product.pk)
     if product.status != Product.Status.PENDING:
         raise SellingError(f"“{product.title}” is not awaiting approval.")
     product.status = Product.Status.PUBLISHED
@@ -198,7 +198,7 @@ def approve(product: Product, *, by: User) -> Product:
 @transaction.atomic
 def remove(product: Product, *, by: User, note: str = "") -> Product:
     """Staff unpublish a product (moderation); its seller cannot publish it again."""
-    product = Product.objects.select_for_update().select_related("seller").get(pk=product.pk)
+    product = Product.objects.select_for_update().get(pk=product.pk)
     if product.status == Product.Status.REMOVED:
         return product
     product.status = Product.Status.REMOVED
