@@ -53,7 +53,7 @@ def reader_detail(request, slug):
     reviews = reader_reviews(reader, request.GET.get("reviews"))
     if request.htmx and request.htmx.target == "review-list":
         return render(request, "readings/fragment_reviews.html", {"reader": reader, **reviews})
-    products = seller_products(reader.user, limit=4)  # a few cards, in a constant number of queries
+    products = seller_products(reader.user_id, limit=4)  # a few cards, in a constant number of queries
     return render(request, "accounts/reader_detail.html", {"reader": reader, "products": products, **reviews})
 
 

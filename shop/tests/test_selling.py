@@ -302,3 +302,13 @@ def test_admin_creates_a_platform_product_with_a_photo(client, carol):
     assert item.seller is None and item.is_listed
     photo = item.photos.get()
     assert photo.image.name.endswith(".webp") and photo.image.storage.exists(thumbnail_name(photo.image.name, 64))
+
+
+def test_form_pages_render_for_the_seller(client, bob, settings):
+    item = product(bob, kind=Product.Kind.DIGITAL, status=Product.Status.DRAFT, photos=2)
+    selling.set_file(item, pdf_upload("course.pdf"))
+    client.force_login(bob)
+    assert client.get(NEW).status_code == 200
+    html = client.get(reverse("shop:product_edit", kwargs={"pk": item.pk})).content.decode()
+    assert "course.pdf" in html and html.count('name="remove_photos"') == 2
+    assert reverse("shop:selling") in client.get(reverse("reader_dashboard")).content.decode()
