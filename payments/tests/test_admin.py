@@ -17,7 +17,7 @@ def carol_client(client, carol):
 
 @pytest.fixture
 def charged(funded, bob):
-    return services.charge(funded, bob, Decimal("10.00"), key="order:1", memo="Tarot spread")
+    return services.charge(funded, bob, Decimal("10.00"), key="spread:1", memo="Tarot spread")
 
 
 def test_ledger_pages_render_read_only(carol_client, charged):
@@ -26,7 +26,7 @@ def test_ledger_pages_render_read_only(carol_client, charged):
     page = carol_client.get(reverse("admin:payments_movement_change", args=[charged.pk]))
     assert page.status_code == 200 and "Tarot spread" in page.content.decode()
     assert carol_client.get(reverse("admin:payments_movement_add")).status_code == 403
-    search = carol_client.get(reverse("admin:payments_movement_changelist"), {"q": "order:1"})
+    search = carol_client.get(reverse("admin:payments_movement_changelist"), {"q": "spread:1"})
     assert "Tarot spread" in search.content.decode()
 
 

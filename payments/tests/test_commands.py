@@ -13,7 +13,7 @@ from payments.models import Account, ConnectAccount, Payout, StripeCustomer, Top
 def scenario(alice, bob, carol):
     services.credit_wallet(alice, Decimal("50.00"), key="topup:cs_a", memo="Top-up")
     charged = services.charge(alice, bob, Decimal("3.33"), key="reading:1:minute:1", memo="Minute 1")
-    services.charge(alice, bob, Decimal("12.00"), key="order:1", memo="Order")
+    services.charge(alice, bob, Decimal("12.00"), key="spread:1", memo="Order")
     services.refund(charged, Decimal("1.11"), reason="Cut short", by=carol)
 
 
@@ -65,7 +65,7 @@ def test_reconcile_agrees_and_then_finds_differences(
     session.update(status="complete", payment_status="paid", payment_intent="pi_1")
     post_event(event("checkout.session.completed", session))
     # A payout through a transfer.
-    services.charge(alice, bob, Decimal("30.00"), key="order:1", memo="Order")
+    services.charge(alice, bob, Decimal("30.00"), key="spread:1", memo="Order")
     ConnectAccount.objects.create(user=bob, stripe_account_id="acct_bob", payouts_enabled=True)
     with django_capture_on_commit_callbacks(execute=True):
         services.pay_out(bob)

@@ -76,7 +76,7 @@ def test_the_same_credit_raced_credits_once(alice):
 
 def test_concurrent_refunds_never_exceed_the_charge(alice, bob, carol):
     services.credit_wallet(alice, Decimal("10.00"), key="race:fund", memo="Funds")
-    charged = services.charge(alice, bob, Decimal("10.00"), key="order:1", memo="Order")
+    charged = services.charge(alice, bob, Decimal("10.00"), key="spread:1", memo="Order")
     race(8, lambda i: services.refund(charged, Decimal("3.00"), reason="race", by=carol))
     assert services.refunded_amount(charged) == Decimal("9.00")
     assert services.balance(alice) == Decimal("9.00")

@@ -57,23 +57,23 @@ def test_a_retried_charge_moves_money_once(funded, bob):
 
 
 def test_charge_can_empty_the_wallet_exactly(funded, bob):
-    services.charge(funded, bob, d("50.00"), key="order:1", memo="Everything")
+    services.charge(funded, bob, d("50.00"), key="spread:1", memo="Everything")
     assert services.balance(funded) == d("0.00")
 
 
 def test_insufficient_funds_moves_nothing(funded, bob):
     before = Movement.objects.count()
     with pytest.raises(InsufficientFunds, match="Not enough funds"):
-        services.charge(funded, bob, d("50.01"), key="order:2", memo="Too much")
+        services.charge(funded, bob, d("50.01"), key="spread:2", memo="Too much")
     assert services.balance(funded) == d("50.00")
     assert services.earnings_balance(bob) == d("0.00")
     assert Movement.objects.count() == before
-    assert services.movement_for_key("order:2") is None
+    assert services.movement_for_key("spread:2") is None
 
 
 def test_a_client_without_a_wallet_cannot_be_charged(alice, bob):
     with pytest.raises(InsufficientFunds):
-        services.charge(alice, bob, d("1.00"), key="order:3", memo="Nothing there")
+        services.charge(alice, bob, d("1.00"), key="spread:3", memo="Nothing there")
     assert not Movement.objects.exists()
 
 

@@ -11,7 +11,7 @@ from payments.services import PaymentError
 
 @pytest.fixture
 def charged(funded, bob):
-    return services.charge(funded, bob, Decimal("10.00"), key="order:1", memo="Tarot spread")
+    return services.charge(funded, bob, Decimal("10.00"), key="spread:1", memo="Tarot spread")
 
 
 def revenue() -> Decimal:
