@@ -262,6 +262,7 @@ def test_admin_actions_approve_and_remove(client, carol, bob):
     client.force_login(carol)
     changelist = reverse("admin:shop_product_changelist")
     assert client.get(changelist, {"status__exact": "pending"}).status_code == 200
+    assert client.get(changelist, {"q": "Bob the Seer", "sold_by": "readers"}).status_code == 200
     client.post(changelist, {"action": "approve_selected", "_selected_action": [pending.pk]})
     client.post(changelist, {"action": "remove_selected", "_selected_action": [live.pk]})
     pending.refresh_from_db()
