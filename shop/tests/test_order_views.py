@@ -33,7 +33,9 @@ def checkout_key(http) -> str:
 
 def test_visitor_cart_survives_log_in(client):
     item = product(reader(), price="12.00")
+    assert b"cart-link" not in client.get(reverse("shop:catalog")).content
     assert add(client, item, 2).status_code == 302
+    assert b'aria-label="Cart, 2 items"' in client.get(reverse("shop:catalog")).content
     buyer = funded_client()
     response = client.post(reverse("account_login"), {"login": buyer.email, "password": PASSWORD})
     assert response.status_code == 302
