@@ -42,6 +42,7 @@ CLOSE_REPLACED = 4409
 CLOSE_FLOOD = 4429
 
 # This process's open room sockets, beaten together (one batched database call per beat).
+BEAT_CHUNK = 50
 _rooms: dict[str, ReadingConsumer] = {}
 _loops: dict[asyncio.AbstractEventLoop, list[asyncio.Task]] = {}
 
@@ -53,13 +54,19 @@ async def _beat_forever():
     period = conf.heartbeat_seconds()
     record = database_sync_to_async(services.record_heard, thread_sensitive=False)
     while _rooms:
-        quiet_since = time.time() - period / 2
-        for consumer in list(_rooms.values()):
-            if consumer.heard_at is not None and consumer.heard_at > quiet_since:
-                continue  # heard from just now (a signal, a chat line): no need to ask
-            with contextlib.suppress(Exception):  # a socket closing under us is cleaned up by its own consumer
-                await consumer.send_json({"type": "beat"})
-        await asyncio.sleep(period / 2)  # the answers arrive
+        started = time.time()
+        quiet_since = started - period / 2
+        asking = [c for c in list(_rooms.values()) if c.heard_at is None or c.heard_at <= quiet_since]
+        # Spread the beats over a third of the period, a few dozen at a time, so a thousand sockets'
+        # beats (and their answers) never hold the event loop in one burst ahead of a signal to relay.
+        chunks = range(0, len(asking), BEAT_CHUNK)
+        pause = period / 3 / max(1, len(chunks))
+        for start in chunks:
+            for consumer in asking[start : start + BEAT_CHUNK]:
+                with contextlib.suppress(Exception):  # a socket closing under us is cleaned up by its own consumer
+                    await consumer.send_json({"type": "beat"})
+            await asyncio.sleep(pause)
+        await asyncio.sleep(max(0.0, started + period / 2 - time.time()))  # the answers arrive
         heard = {}
         for channel, consumer in list(_rooms.items()):
             if consumer.heard_at is not None and consumer.heard_at != consumer.heard_written:
