@@ -53,11 +53,13 @@ def charge_many(charges: list[Charge]) -> Posted:
     wallets = _accounts(Account.Kind.WALLET, clients, create=False)
     earnings = _accounts(Account.Kind.EARNINGS, readers, create=True)
     revenue = _system_account(Account.Kind.REVENUE)
-    ids = sorted({a.pk for a in wallets.values()} | {a.pk for a in earnings.values()})
-    locked = {a.pk: a.balance for a in Account.objects.select_for_update().filter(pk__any_of=ids).order_by("pk")}
+    ids = sorted({*wallets.values(), *earnings.values()})
+    locked = dict(
+        Account.objects.select_for_update().filter(pk__any_of=ids).order_by("pk").values_list("pk", "balance")
+    )
     done = set(Movement.objects.filter(key__any_of=[c.key for c in charges]).values_list("key", flat=True))
 
-    balance = {client: locked[w.pk] for client, w in wallets.items()}
+    balance = {client: locked[wallet] for client, wallet in wallets.items()}
     exhausted: set[int] = set()
     deltas: dict[int, Decimal] = defaultdict(lambda: ZERO)
     posted: list[tuple[Charge, Decimal, Decimal]] = []
@@ -69,8 +71,8 @@ def charge_many(charges: list[Charge]) -> Posted:
             continue
         reader_share, platform_share = split(charge.amount)
         balance[charge.client_id] -= charge.amount
-        deltas[wallets[charge.client_id].pk] -= charge.amount
-        deltas[earnings[charge.reader_id].pk] += reader_share
+        deltas[wallets[charge.client_id]] -= charge.amount
+        deltas[earnings[charge.reader_id]] += reader_share
         posted.append((charge, reader_share, platform_share))
         done.add(charge.key)
     if not posted:
@@ -101,8 +103,8 @@ def _insert_movements(posted, wallets, earnings, revenue) -> None:
             for c, _, _ in posted
         )
         for movement, (c, reader_share, platform_share) in zip(movements, posted, strict=True):
-            legs.append(Entry(movement_id=movement.pk, account_id=wallets[c.client_id].pk, amount=-c.amount))
-            legs.append(Entry(movement_id=movement.pk, account_id=earnings[c.reader_id].pk, amount=reader_share))
+            legs.append(Entry(movement_id=movement.pk, account_id=wallets[c.client_id], amount=-c.amount))
+            legs.append(Entry(movement_id=movement.pk, account_id=earnings[c.reader_id], amount=reader_share))
             if platform_share:
                 legs.append(Entry(movement_id=movement.pk, account_id=revenue.pk, amount=platform_share))
         Entry.objects.bulk_create(legs, batch_size=1000)
@@ -122,8 +124,8 @@ def _insert_movements(posted, wallets, earnings, revenue) -> None:
     movement, account, amount = [], [], []
     for c, reader_share, platform_share in posted:
         for account_id, value in (
-            (wallets[c.client_id].pk, -c.amount),
-            (earnings[c.reader_id].pk, reader_share),
+            (wallets[c.client_id], -c.amount),
+            (earnings[c.reader_id], reader_share),
             (revenue.pk, platform_share),
         ):
             if value:
@@ -152,12 +154,14 @@ def _insert_unnest(model, columns: dict[str, tuple[str, list]], returning: tuple
         return cursor.fetchall() if returning else []
 
 
-def _accounts(kind: str, user_ids: set[int], *, create: bool) -> dict[int, Account]:
-    found = {a.user_id: a for a in Account.objects.filter(kind=kind, user_id__any_of=user_ids)}
+def _accounts(kind: str, user_ids: set[int], *, create: bool) -> dict[int, int]:
+    """user id -> account id (tuples, not model instances: ten thousand of them cost little)."""
+    rows = Account.objects.filter(kind=kind, user_id__any_of=user_ids).values_list("user_id", "pk")
+    found = dict(rows)
     missing = user_ids - set(found)
     if create and missing:
         Account.objects.bulk_create([Account(kind=kind, user_id=pk) for pk in missing], ignore_conflicts=True)
-        found.update({a.user_id: a for a in Account.objects.filter(kind=kind, user_id__any_of=missing)})
+        found.update(Account.objects.filter(kind=kind, user_id__any_of=missing).values_list("user_id", "pk"))
     return found
 
 

@@ -46,15 +46,15 @@ def charge_locked(
     """
     due = {r.pk: minutes_due(r, presences[r.pk]) for r in readings}
     owing = [r for r in readings if due[r.pk] > r.billed_minutes]
-    charges = [minute_charge(r, n) for r in owing for n in range(r.billed_minutes + 1, due[r.pk] + 1)]
-    posted = payments.charge_many(charges)
+    charges = {r.pk: [minute_charge(r, n) for n in range(r.billed_minutes + 1, due[r.pk] + 1)] for r in owing}
+    posted = payments.charge_many([charge for minutes in charges.values() for charge in minutes])
     results: dict[int, tuple[int, bool]] = {}
     changed, short = [], []
     for reading in owing:
         charged = 0
         reader_cut, _ = payments.split(reading.rate)
-        for n in range(reading.billed_minutes + 1, due[reading.pk] + 1):
-            if minute_charge(reading, n).key not in posted.keys:
+        for n, charge in enumerate(charges[reading.pk], start=reading.billed_minutes + 1):
+            if charge.key not in posted.keys:
                 break
             reading.billed_minutes = n
             reading.total_charged += reading.rate
