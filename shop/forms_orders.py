@@ -54,15 +54,7 @@ class CheckoutForm(forms.Form):
 class AddressForm(forms.ModelForm):
     class Meta:
         model = Order
-        fields = [
-            "ship_name",
-            "ship_line1",
-            "ship_line2",
-            "ship_city",
-            "ship_region",
-            "ship_postal_code",
-            "ship_country",
-        ]
+        fields = Order.ADDRESS_FIELDS
         widgets = {"ship_country": forms.Select(choices=[("", "Choose a country"), *COUNTRIES])}
 
     def __init__(self, *args, **kwargs):

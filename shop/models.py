@@ -141,6 +141,16 @@ class Order(models.Model):
         CANCELLED = "cancelled", "Cancelled"
         REFUNDED = "refunded", "Refunded"
 
+    ADDRESS_FIELDS = (
+        "ship_name",
+        "ship_line1",
+        "ship_line2",
+        "ship_city",
+        "ship_region",
+        "ship_postal_code",
+        "ship_country",
+    )
+
     buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
     key = models.CharField(max_length=64, unique=True, help_text="The checkout form's one-time token.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.AWAITING_PAYMENT, db_index=True)

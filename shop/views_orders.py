@@ -244,39 +244,39 @@ def sales(request):
     return render(request, "shop/sales.html", context)
 
 
-@reader_required
-@require_POST
-def ship(request, pk):
-    form = ShipForm(request.POST)
+def _fulfil(request, form, act, done: str):
+    """Run a seller's fulfilment step from a valid form; refusals become messages, others' sales 404."""
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect("shop:sales")
     try:
-        fulfilment.mark_shipped(request.user, pk, **form.cleaned_data)
+        act(form.cleaned_data)
     except fulfilment.NotFound:
         raise Http404("No such sale.") from None
     except ShopError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Marked as shipped; the buyer has been told.")
+        messages.success(request, done)
     return redirect("shop:sales")
+
+
+@reader_required
+@require_POST
+def ship(request, pk):
+    return _fulfil(
+        request,
+        ShipForm(request.POST),
+        lambda data: fulfilment.mark_shipped(request.user, pk, **data),
+        "Marked as shipped; the buyer has been told.",
+    )
 
 
 @reader_required
 @require_POST
 def deliver(request, pk):
-    form = DeliverForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-        return redirect("shop:sales")
-    try:
-        fulfilment.deliver_service(
-            request.user, pk, message=form.cleaned_data["message"], upload=form.cleaned_data.get("file")
-        )
-    except fulfilment.NotFound:
-        raise Http404("No such sale.") from None
-    except ShopError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "Delivered; the buyer has been told.")
-    return redirect("shop:sales")
+    return _fulfil(
+        request,
+        DeliverForm(request.POST, request.FILES),
+        lambda data: fulfilment.deliver_service(request.user, pk, message=data["message"], upload=data.get("file")),
+        "Delivered; the buyer has been told.",
+    )

@@ -33,16 +33,6 @@ from shop.services.errors import OutOfStock, ShopError
 
 log = logging.getLogger(__name__)
 
-ADDRESS_FIELDS = (
-    "ship_name",
-    "ship_line1",
-    "ship_line2",
-    "ship_city",
-    "ship_region",
-    "ship_postal_code",
-    "ship_country",
-)
-
 
 def checkout(buyer: User, cart_lines: list[CartLine], *, key: str, address: dict | None = None) -> Order:
     """Turn the cart into an order; pay it from the wallet at once when the wallet holds enough.
@@ -70,7 +60,7 @@ def checkout(buyer: User, cart_lines: list[CartLine], *, key: str, address: dict
                 buyer=buyer,
                 key=key,
                 total=total,
-                **({f: (address or {}).get(f, "") for f in ADDRESS_FIELDS} if needs_shipping else {}),
+                **({f: (address or {}).get(f, "") for f in Order.ADDRESS_FIELDS} if needs_shipping else {}),
             )
             OrderLine.objects.bulk_create(_line(order, line) for line in cart_lines)
             if payments.balance(buyer) >= total:
