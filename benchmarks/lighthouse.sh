@@ -21,14 +21,15 @@ fi
 work="$(mktemp -d)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 export DEBUG=false SECRET_KEY=lighthouse-benchmark-only ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=false \
-    DATABASE_URL="sqlite:///$work/db.sqlite3" MEDIA_ROOT="$work/media" LOG_LEVEL=WARNING
+    DATABASE_URL="sqlite:///$work/db.sqlite3" MEDIA_ROOT="$work/media" PRIVATE_MEDIA_ROOT="$work/private" LOG_LEVEL=WARNING
 .venv/bin/python manage.py migrate --noinput -v0
 .venv/bin/python manage.py collectstatic --noinput -v0
-.venv/bin/python manage.py seed_demo >/dev/null
+.venv/bin/python manage.py seed_demo --allow-production >/dev/null  # a scratch database of its own
 .venv/bin/python -m daphne -b 127.0.0.1 -p "$port" soulseer.asgi:application >"$work/daphne.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 50); do curl -fsS -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.2; done
+for _ in $(seq 300); do curl -fsS -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && break; sleep 0.2; done
+curl -fsS -o /dev/null "http://127.0.0.1:$port/" || { echo "daphne did not answer:"; cat "$work/daphne.log"; exit 1; }
 
 scores=()
 for n in $(seq "$runs"); do
