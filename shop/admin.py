@@ -14,6 +14,7 @@ from django.db import transaction
 
 from accounts.forms import PhotoField
 from accounts.images import delete_photo, make_thumbnails, reencode_photo
+from shop.admin_actions import with_reason
 from shop.files import validate_shop_file
 from shop.models import Category, Product, ProductPhoto
 from shop.services import selling
@@ -142,7 +143,14 @@ class ProductAdmin(admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is not ProductPhoto:
             return super().save_formset(request, form, formset, change)
+        replaced = [
+            f.initial["image"].name
+            for f in formset.forms
+            if f.instance.pk and "image" in f.changed_data and getattr(f.initial.get("image"), "name", "")
+        ]
         photos = formset.save(commit=False)
+        for name in replaced:  # a replaced photo's old file and thumbnails go once the change commits
+            transaction.on_commit(lambda name=name: delete_photo(name))
         for photo in formset.deleted_objects:
             name, storage = photo.image.name, photo.image.storage
             photo.delete()
@@ -167,13 +175,19 @@ class ProductAdmin(admin.ModelAdmin):
         if done:
             self.message_user(request, f"{done} product(s) approved and published.", messages.SUCCESS)
 
-    @admin.action(description="Unpublish (remove; the seller is told and cannot republish)")
+    @admin.action(description="Unpublish (remove; asks for the reason the seller is told)")
     def remove_selected(self, request, queryset):
-        done = 0
-        for product in queryset:
-            selling.remove(product, by=request.user, note=product.status_note)
-            done += 1
-        self.message_user(request, f"{done} product(s) unpublished.", messages.SUCCESS)
+        return with_reason(
+            self,
+            request,
+            queryset,
+            action="remove_selected",
+            title="Unpublish products",
+            explain="The products leave the shop; each seller is told the reason and cannot publish them again.",
+            button="Unpublish",
+            run=lambda product, reason: selling.remove(product, by=request.user, note=reason),
+            done="{n} product(s) unpublished.",
+        )
 
 
 from shop import admin_orders  # noqa: E402,F401

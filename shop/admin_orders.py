@@ -4,13 +4,10 @@ and the one-click refund of services not delivered in time. Registered from shop
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
-from django.template.response import TemplateResponse
 
-from shop.forms_orders import RefundForm
+from shop.admin_actions import with_reason
 from shop.models import Order, OrderLine, ProductReview
 from shop.services import fulfilment, refunds
-from shop.services.errors import ShopError
 
 LATE_REASON = "The service was not delivered by the promised time."
 
@@ -26,35 +23,10 @@ class OrderLineInline(admin.TabularInline):
         return False
 
 
-def _refund_with_reason(model_admin, request, queryset: QuerySet, *, action: str, title: str, run) -> object:
-    """An admin action that asks for a reason on an intermediate page, then runs ``run(obj, reason)``."""
-    if "apply" in request.POST:
-        form = RefundForm(request.POST)
-        if form.is_valid():
-            done, failed = 0, []
-            for obj in queryset:
-                try:
-                    run(obj, form.cleaned_data["reason"])
-                    done += 1
-                except ShopError as exc:
-                    failed.append(f"{obj}: {exc}")
-            if done:
-                model_admin.message_user(request, f"Refunded {done} to the buyers' wallets.", messages.SUCCESS)
-            for problem in failed:
-                model_admin.message_user(request, problem, messages.ERROR)
-            return None
-    else:
-        form = RefundForm()
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": title,
-        "objects": list(queryset),
-        "form": form,
-        "action": action,
-        "opts": model_admin.model._meta,
-        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-    }
-    return TemplateResponse(request, "shop/admin/refund.html", context)
+REFUND_EXPLAIN = (
+    "The buyer's wallet gets each item's amount back; the seller's and the platform's shares of each item "
+    "are reversed exactly; stock of physical items is restored."
+)
 
 
 @admin.register(Order)
@@ -76,13 +48,16 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.action(description="Refund the selected orders in full (asks for a reason)")
     def refund_orders(self, request, queryset):
-        return _refund_with_reason(
+        return with_reason(
             self,
             request,
             queryset,
             action="refund_orders",
             title="Refund orders in full",
+            explain=REFUND_EXPLAIN,
+            button="Refund",
             run=lambda order, reason: refunds.refund_order(request.user, order.pk, reason=reason),
+            done="Refunded {n} order(s) to the buyers' wallets.",
         )
 
 
@@ -118,13 +93,16 @@ class OrderLineAdmin(admin.ModelAdmin):
 
     @admin.action(description="Refund the selected items (asks for a reason)")
     def refund_lines(self, request, queryset):
-        return _refund_with_reason(
+        return with_reason(
             self,
             request,
             queryset,
             action="refund_lines",
             title="Refund items",
+            explain=REFUND_EXPLAIN,
+            button="Refund",
             run=lambda line, reason: refunds.refund_line(request.user, line.pk, reason=reason),
+            done="Refunded {n} item(s) to the buyers' wallets.",
         )
 
     @admin.action(description="Refund the selected late services now (one click)")

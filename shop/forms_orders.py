@@ -115,7 +115,3 @@ class ReviewForm(forms.Form):
         coerce=int, choices=[(n, f"{n} star{'s' if n > 1 else ''}") for n in range(5, 0, -1)], widget=forms.RadioSelect
     )
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False, label="Review")
-
-
-class RefundForm(forms.Form):
-    reason = forms.CharField(max_length=255)

@@ -264,11 +264,19 @@ def test_admin_actions_approve_and_remove(client, carol, bob):
     assert client.get(changelist, {"status__exact": "pending"}).status_code == 200
     assert client.get(changelist, {"q": "Bob the Seer", "sold_by": "readers"}).status_code == 200
     client.post(changelist, {"action": "approve_selected", "_selected_action": [pending.pk]})
-    client.post(changelist, {"action": "remove_selected", "_selected_action": [live.pk]})
+    asked = client.post(changelist, {"action": "remove_selected", "_selected_action": [live.pk]})
+    assert asked.status_code == 200 and b"reason" in asked.content
+    live.refresh_from_db()
+    assert live.status == Product.Status.PUBLISHED  # nothing happens before staff give the reason
+    client.post(
+        changelist,
+        {"action": "remove_selected", "_selected_action": [live.pk], "apply": "1", "reason": "Counterfeit brand"},
+    )
     pending.refresh_from_db()
     live.refresh_from_db()
     assert pending.status == Product.Status.PUBLISHED and pending.approved_at is not None
-    assert live.status == Product.Status.REMOVED
+    assert (live.status, live.status_note) == (Product.Status.REMOVED, "Counterfeit brand")
+    assert "Counterfeit brand" in live.seller.notifications.latest("pk").text
     assert client.get(reverse("admin:shop_product_change", args=[pending.pk])).status_code == 200
     assert client.get(reverse("admin:shop_category_add")).status_code == 200
 
@@ -313,3 +321,38 @@ def test_form_pages_render_for_the_seller(client, bob, settings):
     html = client.get(reverse("shop:product_edit", kwargs={"pk": item.pk})).content.decode()
     assert "course.pdf" in html and html.count('name="remove_photos"') == 2
     assert reverse("shop:selling") in client.get(reverse("reader_dashboard")).content.decode()
+
+
+def test_admin_replacing_a_photo_deletes_the_old_file(client, carol, django_capture_on_commit_callbacks):
+    item = product(None, photos=1)
+    photo = item.photos.get()
+    old = photo.image.name
+    client.force_login(carol)
+    data = {
+        "seller": "",
+        "category": item.category_id,
+        "kind": item.kind,
+        "title": item.title,
+        "description": item.description,
+        "price": str(item.price),
+        "stock": str(item.stock) if item.stock is not None else "",
+        "delivery_days": str(item.delivery_days or ""),
+        "status": item.status,
+        "status_note": "",
+        "photos-TOTAL_FORMS": "1",
+        "photos-INITIAL_FORMS": "1",
+        "photos-MIN_NUM_FORMS": "0",
+        "photos-MAX_NUM_FORMS": "6",
+        "photos-0-id": str(photo.pk),
+        "photos-0-product": str(item.pk),
+        "photos-0-image": image_upload(),
+        "photos-0-position": "0",
+        "photos-0-alt": "New",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:shop_product_change", args=[item.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    photo.refresh_from_db()
+    assert photo.image.name != old and photo.image.storage.exists(photo.image.name)
+    assert not photo.image.storage.exists(old)
+    assert not photo.image.storage.exists(thumbnail_name(old, 64))
