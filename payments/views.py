@@ -7,6 +7,7 @@ from django.db.models import Sum
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.guards import admin_required, client_required, reader_required
@@ -111,7 +112,7 @@ def topup_return(request):
 
 def _safe_return(path: str) -> str:
     """A top-up's return path, only when it is a path on this site."""
-    return path if path.startswith("/") and not path.startswith("//") else ""
+    return path if path.startswith("/") and url_has_allowed_host_and_scheme(path, allowed_hosts=None) else ""
 
 
 @client_required

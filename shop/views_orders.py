@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.guards import client_required, reader_required
@@ -25,7 +26,8 @@ from soulseer.private_files import private_file_response
 
 def _back(request, fallback: str) -> str:
     target = request.POST.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else fallback
+    safe = target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts=None)
+    return target if safe else fallback
 
 
 # --- cart -------------------------------------------------------------------------------------------

@@ -193,3 +193,10 @@ def test_the_staff_money_page_shows_shop_sales_per_seller_and_refunds(client, ca
     assert [(row["seller__reader_profile__display_name"], row["sales"]) for row in summary["per_seller"]] == [
         ("Luna Marie", D("40.00"))
     ]
+
+
+@pytest.mark.parametrize("target", ["//evil.example", "/\\evil.example", "https://evil.example/"])
+def test_the_cart_never_sends_anyone_off_the_site(client, target):
+    sold_out = product(reader(), stock=0)
+    response = client.post(reverse("shop:cart_add", args=[sold_out.pk]), {"quantity": 1, "next": target})
+    assert response.status_code == 302 and response.url == sold_out.get_absolute_url()
