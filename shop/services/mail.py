@@ -62,34 +62,33 @@ def order_cancelled(order_id: int) -> None:
     )
 
 
-def line_shipped(line: OrderLine) -> None:
+def _tell_buyer(line: OrderLine, text: str, subject: str, body: str) -> None:
     order = line.order
-    _tell(
-        order.buyer,
+    _tell(order.buyer, text, order.get_absolute_url(), f"Order #{order.pk}: {subject}", body)
+
+
+def line_shipped(line: OrderLine) -> None:
+    _tell_buyer(
+        line,
         f"“{line.title}” has shipped ({line.carrier} {line.tracking_number}).",
-        order.get_absolute_url(),
-        f"Order #{order.pk}: “{line.title}” has shipped",
+        f"“{line.title}” has shipped",
         f"“{line.title}” is on its way.\nCarrier: {line.carrier}\nTracking number: {line.tracking_number}\n",
     )
 
 
 def line_delivered(line: OrderLine) -> None:
-    order = line.order
-    _tell(
-        order.buyer,
+    _tell_buyer(
+        line,
         f"“{line.title}” has been delivered: read it on your order page.",
-        order.get_absolute_url(),
-        f"Order #{order.pk}: “{line.title}” is ready",
+        f"“{line.title}” is ready",
         f"Your seller delivered “{line.title}”. Read the delivery on your order page.\n",
     )
 
 
 def line_refunded(line: OrderLine) -> None:
-    order = line.order
-    _tell(
-        order.buyer,
+    _tell_buyer(
+        line,
         f"${line.amount} for “{line.title}” was refunded to your wallet.",
-        order.get_absolute_url(),
-        f"Order #{order.pk}: refund of ${line.amount}",
+        f"refund of ${line.amount}",
         f"${line.amount} for “{line.title}” was refunded to your SoulSeer wallet.\nReason: {line.refund_reason}\n",
     )
