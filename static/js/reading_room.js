@@ -13,6 +13,9 @@
   var pc = null;
   var localStream = null;
   var pendingIce = [];
+  // Each offer is a numbered call; answers and candidates carry its number, so a late answer or
+  // candidate of a superseded call (two offers close together, a reconnect) never reaches the new one.
+  var callId = 0;
   var ended = false;
   var retry = 1000;
   var clock = { base: 0, at: performance.now(), running: false };
@@ -257,11 +260,11 @@
   // --- WebRTC: the client offers, the reader answers ------------------------------------
   function teardownCall() {
     if (pc) { pc.ontrack = null; pc.onicecandidate = null; pc.close(); pc = null; }
-    pendingIce = [];
   }
 
   function newPeerConnection() {
     teardownCall();
+    var call = callId;
     pc = new RTCPeerConnection({ iceServers: cfg.iceServers || [], iceTransportPolicy: cfg.iceTransportPolicy === "relay" ? "relay" : "all" });
     if (localStream) {
       localStream.getTracks().forEach(function (t) { pc.addTrack(t, localStream); });
@@ -270,7 +273,10 @@
       if (cfg.type === "video") pc.addTransceiver("video", { direction: "recvonly" });
     }
     pc.onicecandidate = function (event) {
-      if (event.candidate) send({ type: "signal", kind: "ice", data: event.candidate.toJSON() });
+      if (!event.candidate) return;
+      var data = event.candidate.toJSON();
+      data.call = call;
+      send({ type: "signal", kind: "ice", data: data });
     };
     pc.ontrack = function (event) {
       var remote = $("remote-media");
@@ -311,13 +317,19 @@
 
   function startCall() {
     if (!hasCall || ended) return;
+    callId += 1;
+    var call = callId;
+    teardownCall();
+    pendingIce = [];
     mediaReady.then(function () {
+      if (call !== callId) return; // a newer call started meanwhile
       var conn = newPeerConnection();
       callStatus("Connecting the call…");
       return conn.createOffer().then(function (offer) {
         return conn.setLocalDescription(offer);
       }).then(function () {
-        send({ type: "signal", kind: "offer", data: { type: "offer", sdp: conn.localDescription.sdp } });
+        if (call !== callId) return;
+        send({ type: "signal", kind: "offer", data: { type: "offer", sdp: conn.localDescription.sdp, call: call } });
       });
     }).catch(function (err) { callStatus("The call could not start: " + err); });
   }
@@ -330,15 +342,26 @@
 
   function onSignal(msg) {
     if (!hasCall) return;
+    var call = msg.data.call || 0;
     if (msg.kind === "offer" && cfg.role === "reader") {
+      // Switch to the new call at once: its candidates, arriving while this one is set up, wait for it.
+      callId = call;
+      teardownCall();
+      pendingIce = [];
       mediaReady.then(function () {
+        if (call !== callId) return; // superseded by a newer offer
         var conn = newPeerConnection();
         callStatus("Connecting the call…");
         return conn.setRemoteDescription({ type: "offer", sdp: msg.data.sdp })
           .then(function () { flushIce(); return conn.createAnswer(); })
           .then(function (answer) { return conn.setLocalDescription(answer); })
-          .then(function () { send({ type: "signal", kind: "answer", data: { type: "answer", sdp: conn.localDescription.sdp } }); });
+          .then(function () {
+            if (call !== callId) return;
+            send({ type: "signal", kind: "answer", data: { type: "answer", sdp: conn.localDescription.sdp, call: call } });
+          });
       }).catch(function (err) { callStatus("The call could not start: " + err); });
+    } else if (call !== callId) {
+      return; // an answer or candidate of a call that has been replaced
     } else if (msg.kind === "answer" && cfg.role === "client" && pc) {
       pc.setRemoteDescription({ type: "answer", sdp: msg.data.sdp }).then(flushIce).catch(function () {});
     } else if (msg.kind === "ice") {
