@@ -18,6 +18,44 @@ settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 PASSWORD = "correct-horse-battery"
 
+ON_POSTGRES = "postgresql" in settings.DATABASES["default"]["ENGINE"]
+
+
+def postgres_only(why: str = "concurrency needs real PostgreSQL row locks") -> list:
+    """The marks of a test module that only means something on PostgreSQL: skipped elsewhere with
+    ``why``, and run with real transactions (threads and other processes see each other's commits)."""
+    return [
+        pytest.mark.postgres,
+        pytest.mark.skipif(not ON_POSTGRES, reason=f"{why}: set DATABASE_URL=postgres://…"),
+        pytest.mark.django_db(transaction=True),
+    ]
+
+
+def race(n: int, work) -> list:
+    """Run ``work(i)`` in ``n`` threads released together; return each result or exception."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(n)
+    results: list = [None] * n
+
+    def run(i):
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results
+
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):

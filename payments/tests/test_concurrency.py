@@ -1,46 +1,13 @@
 """Concurrent debits never overdraw a wallet, and a raced key moves money once (real PostgreSQL row locks)."""
 
-import threading
 from decimal import Decimal
 
-import pytest
-from django.conf import settings
-from django.db import connection
-
+from conftest import postgres_only, race
 from payments import services
 from payments.models import Movement
 from payments.services import InsufficientFunds
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        "postgresql" not in settings.DATABASES["default"]["ENGINE"],
-        reason="concurrency needs real PostgreSQL row locks: set DATABASE_URL=postgres://…",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
-
-
-def race(n: int, work) -> list:
-    """Run ``work(i)`` in ``n`` threads released together; return each result or exception."""
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def run(i):
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
+pytestmark = postgres_only()
 
 
 def test_concurrent_debits_never_overdraw(alice, bob):

@@ -8,24 +8,17 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from accounts.tests.factories import ReaderProfileFactory, UserFactory
+from conftest import postgres_only
 from payments import services as payments
 from payments.models import Movement
 from readings import services
 from readings.models import Reading, ReadingConnection
 from readings.tests.helpers import at
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        "postgresql" not in settings.DATABASES["default"]["ENGINE"],
-        reason="concurrency needs real PostgreSQL row locks: set DATABASE_URL=postgres://…",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = postgres_only()
 
 READINGS = 60
 STEPS = 12  # the clock advances 30 s a step: 6 minutes in all

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from accounts.tests.factories import ReaderProfileFactory, UserFactory
+from conftest import postgres_only
 from payments import services as payments
 from payments.models import Movement
 from readings import services
@@ -33,14 +34,7 @@ from readings.tests.fault_support import (
     wait_until,
 )
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        "postgresql" not in settings.DATABASES["default"]["ENGINE"],
-        reason="fault tests run several processes against one database: set DATABASE_URL=postgres://…",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = postgres_only("fault tests run several processes against one database")
 
 
 @pytest.fixture(autouse=True)

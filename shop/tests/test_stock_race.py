@@ -2,24 +2,14 @@
 
 from decimal import Decimal
 
-import pytest
-from django.conf import settings
-
+from conftest import postgres_only, race
 from payments import services as payments
-from payments.tests.test_concurrency import race
 from shop.models import Order, Product
 from shop.services import orders
 from shop.services.errors import OutOfStock
 from shop.tests.orders_factories import ADDRESS, client, key, lines, product, reader
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        "postgresql" not in settings.DATABASES["default"]["ENGINE"],
-        reason="concurrency needs real PostgreSQL row locks: set DATABASE_URL=postgres://…",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = postgres_only()
 
 
 def test_two_buyers_race_for_the_last_item_one_wins_the_other_pays_nothing():

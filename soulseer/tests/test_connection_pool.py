@@ -11,21 +11,13 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-from django.conf import settings
 from django.db import connection
 
 from accounts.tests.factories import ReaderProfileFactory
+from conftest import postgres_only
 from readings.tests.e2e_support import daphne
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        "postgresql" not in settings.DATABASES["default"]["ENGINE"],
-        reason="the connection pool is PostgreSQL's: set DATABASE_URL=postgres://…",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = postgres_only("the connection pool is PostgreSQL's")
 
 POOL = 4
 CLIENTS = 32
