@@ -3,7 +3,8 @@
 import re
 
 import pytest
-from django.core import mail
+
+from readings.tests.e2e_support import sign_up
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -12,17 +13,7 @@ def test_new_client_signs_up_logs_in_and_opens_a_reader(browser, live_server, bo
     context = browser.new_context(viewport={"width": 375, "height": 800})
     page = context.new_page()
     try:
-        page.goto(f"{live_server.url}/accounts/signup/")
-        page.fill("input[name=email]", "nova@example.com")
-        page.fill("input[name=password1]", "a-long-unusual-passphrase")
-        page.fill("input[name=password2]", "a-long-unusual-passphrase")
-        page.check("input[name=accept_terms]")
-        page.click("form button[type=submit]")
-        page.wait_for_url(re.compile(r"/accounts/confirm-email/"))
-
-        link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body).group(0)
-        page.goto(link.replace(re.match(r"https?://[^/]+", link).group(0), live_server.url))
-        page.wait_for_url(re.compile(r"/dashboard/client/"))
+        sign_up(page, live_server.url, "nova@example.com", "a-long-unusual-passphrase")
 
         page.goto(f"{live_server.url}/accounts/logout/")
         page.click("form button[type=submit]")

@@ -119,3 +119,22 @@ def login(page, base_url: str, email: str) -> None:
     page.fill("input[name=password]", PASSWORD)
     page.press("input[name=password]", "Enter")
     page.wait_for_url(lambda url: "/accounts/login" not in url, timeout=15000)
+
+
+def sign_up(page, base_url: str, email: str, password: str) -> None:
+    """A new client signs up through the real form and follows the confirmation link from the email
+    (the test process's outbox, so ``base_url`` is a live server of this process); ends on their dashboard."""
+    import re
+
+    from django.core import mail
+
+    page.goto(f"{base_url}/accounts/signup/")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password1]", password)
+    page.fill("input[name=password2]", password)
+    page.check("input[name=accept_terms]")
+    page.click("form button[type=submit]")
+    page.wait_for_url(re.compile(r"/accounts/confirm-email/"))
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body).group(0)
+    page.goto(link.replace(re.match(r"https?://[^/]+", link).group(0), base_url))
+    page.wait_for_url(re.compile(r"/dashboard/client/"))

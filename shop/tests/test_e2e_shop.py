@@ -8,12 +8,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.core import mail
 from django.core.management import call_command
 
 from payments import services as payments
 from payments.models import Account, Movement
-from readings.tests.e2e_support import login, verified
+from readings.tests.e2e_support import login, sign_up, verified
 from shop.models import Order, OrderLine, Product
 from shop.tests.orders_factories import product
 
@@ -47,19 +46,6 @@ def new_page(browser, width: int = 390):
     return context, page
 
 
-def sign_up(page, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/signup/")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password1]", "a-long-unusual-passphrase")
-    page.fill("input[name=password2]", "a-long-unusual-passphrase")
-    page.check("input[name=accept_terms]")
-    page.click("form button[type=submit]")
-    page.wait_for_url(re.compile(r"/accounts/confirm-email/"))
-    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body).group(0)
-    page.goto(link.replace(re.match(r"https?://[^/]+", link).group(0), base))
-    page.wait_for_url(re.compile(r"/dashboard/client/"))
-
-
 def test_a_new_client_buys_a_deck_and_a_course_and_the_seller_ships(browser, live_server, catalog, bob):
     deck, course = catalog
     base = live_server.url
@@ -67,7 +53,7 @@ def test_a_new_client_buys_a_deck_and_a_course_and_the_seller_ships(browser, liv
     buyer_ctx, buyer = new_page(browser)
     seller_ctx, seller = new_page(browser, width=1280)
     try:
-        sign_up(buyer, base, "nova@example.com")
+        sign_up(buyer, base, "nova@example.com", "a-long-unusual-passphrase")
 
         # Top up $100 in the sandbox.
         buyer.goto(f"{base}/wallet/")
