@@ -29,7 +29,7 @@ from payments.services.ledger import (
     split,
     to_amount,
 )
-from payments.services.wallet import refunded_amount
+from payments.services.wallet import lock_charge, post_refund, refund_reason
 
 
 @dataclass(frozen=True)
@@ -99,32 +99,15 @@ def charge_purchase(client, lines: list[PurchaseLine], *, key: str, memo: str, r
 def refund_purchase_line(movement: Movement, line: PurchaseLine, *, key: str, reason: str, by) -> Movement:
     """Give one line of a purchase back: the wallet gets the line's amount, the seller and the platform
     return exactly their shares of it. Same key again: the existing refund."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise PaymentError("Give a reason for the refund.")
+    reason = refund_reason(reason)
     if (existing := movement_for_key(key)) is not None:
         return existing
     with transaction.atomic():
-        original = Movement.objects.select_for_update().get(pk=movement.pk)
-        if original.kind != Movement.Kind.CHARGE:
-            raise PaymentError("Only charges can be refunded.")
-        remaining = original.amount - refunded_amount(original)
+        original, remaining = lock_charge(movement)
         if line.amount > remaining:
             raise PaymentError(f"At most ${remaining} of this purchase can still be refunded.")
         wallet = Account.objects.get(kind=Account.Kind.WALLET, user_id=original.client_id)
         legs = [(wallet, line.amount), (_system_account(Account.Kind.REVENUE), -line.platform_share)]
         if line.seller is not None:
             legs.append((_personal_account(line.seller, Account.Kind.EARNINGS), -line.seller_share))
-        posted = _post(
-            key=key,
-            kind=Movement.Kind.REFUND,
-            amount=line.amount,
-            legs=legs,
-            memo=f"Refund: {reason}",
-            reference=original.key,
-            client=original.client,
-            reader=line.seller,
-            refund_of=original,
-            created_by=by,
-        )
-    return posted.movement
+        return post_refund(original, key=key, amount=line.amount, legs=legs, reason=reason, by=by, reader=line.seller)

@@ -115,6 +115,38 @@ def refunded_amount(movement: Movement) -> Decimal:
     return cents(movement.refunds.aggregate(total=Sum("amount"))["total"])
 
 
+def refund_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise PaymentError("Give a reason for the refund.")
+    return reason
+
+
+def lock_charge(movement: Movement) -> tuple[Movement, Decimal]:
+    """The charge to refund, locked (concurrent refunds of one charge serialize here), and what is
+    left of it to refund. Must run inside a transaction."""
+    original = Movement.objects.select_for_update().get(pk=movement.pk)
+    if original.kind != Movement.Kind.CHARGE:
+        raise PaymentError("Only charges can be refunded.")
+    return original, original.amount - refunded_amount(original)
+
+
+def post_refund(original: Movement, *, key: str, amount: Decimal, legs: list, reason: str, by, reader) -> Movement:
+    """Write the refund movement of ``original`` (its legs reverse what the caller decides)."""
+    return _post(
+        key=key,
+        kind=Movement.Kind.REFUND,
+        amount=amount,
+        legs=legs,
+        memo=f"Refund: {reason}",
+        reference=original.key,
+        client=original.client,
+        reader=reader,
+        refund_of=original,
+        created_by=by,
+    ).movement
+
+
 def refund(movement: Movement, amount: Decimal | None = None, *, reason: str, by, key: str | None = None) -> Movement:
     """Reverse a charge in full (``amount=None``: whatever is left) or in part, as new ledger entries.
 
@@ -123,21 +155,15 @@ def refund(movement: Movement, amount: Decimal | None = None, *, reason: str, by
     than what is left unrefunded. Pass ``key`` (e.g. a form's one-time token) to make a retried
     request harmless.
     """
-    reason = (reason or "").strip()
-    if not reason:
-        raise PaymentError("Give a reason for the refund.")
+    reason = refund_reason(reason)
     if key is not None and (existing := movement_for_key(key)) is not None:
         return existing
     with transaction.atomic():
-        # Lock the original first: concurrent refunds of one charge are serialized here.
-        original = Movement.objects.select_for_update().get(pk=movement.pk)
-        if original.kind != Movement.Kind.CHARGE:
-            raise PaymentError("Only charges can be refunded.")
+        original, remaining = lock_charge(movement)
         if original.key.startswith("order:"):
             raise PaymentError("Shop orders are refunded per item from the order in the shop's admin (stock, split).")
         total = original.amount
-        done = refunded_amount(original)
-        remaining = total - done
+        done = total - remaining
         if remaining <= 0:
             raise PaymentError("This charge has already been refunded in full.")
         amount = remaining if amount is None else to_amount(amount)
@@ -155,17 +181,14 @@ def refund(movement: Movement, amount: Decimal | None = None, *, reason: str, by
             new_legs.append((earnings.account, -reader_part))
         if platform_part:
             new_legs.append((_system_account(Account.Kind.REVENUE), -platform_part))
-        posted = _post(
+        movement = post_refund(
+            original,
             key=key or f"refund:{original.pk}:{uuid.uuid4().hex}",
-            kind=Movement.Kind.REFUND,
             amount=amount,
             legs=new_legs,
-            memo=f"Refund: {reason}",
-            reference=original.key,
-            client=original.client,
+            reason=reason,
+            by=by,
             reader=original.reader,
-            refund_of=original,
-            created_by=by,
         )
     log.info("refund of $%s on %s by %s: %s", amount, original.key, getattr(by, "pk", None), reason)
-    return posted.movement
+    return movement
