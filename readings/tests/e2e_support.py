@@ -47,7 +47,6 @@ def database_url() -> str:
 def daphne(extra_env: dict | None = None, count: int = 1):
     """Start ``count`` daphne processes on free ports; yields their base URLs; kills them after."""
     env = {
-        **os.environ,
         "DJANGO_SETTINGS_MODULE": "soulseer.settings",
         "DATABASE_URL": database_url(),
         "DEBUG": "true",
@@ -55,28 +54,38 @@ def daphne(extra_env: dict | None = None, count: int = 1):
         "READINGS_HEARTBEAT_SECONDS": "0.5",
         "READINGS_STALE_CONNECTION_SECONDS": "3",
         "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
         **(extra_env or {}),
     }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    with daphne_servers(env, count=count) as urls:
+        yield urls
+
+
+@contextmanager
+def daphne_servers(env: dict, *, count: int = 1, timeout: float = 30.0, args: tuple[str, ...] = ()):
+    """``count`` daphne processes on free ports with ``env`` over this process's environment (and
+    extra daphne ``args``); yields their base URLs once each accepts connections, stops them by PID
+    after. ``E2E_SHOW_SERVER_LOG=1`` prints their logs."""
+    full = {**os.environ, "PYTHONUNBUFFERED": "1", **env}
+    full.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     procs, urls, logs = [], [], []
     try:
         for _ in range(count):
             port = free_port()
             log = tempfile.NamedTemporaryFile(prefix="daphne-", suffix=".log", delete=False)  # noqa: SIM115
             logs.append(log)
+            command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), *args]
             procs.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "soulseer.asgi:application"],
+                    [*command, "soulseer.asgi:application"],
                     cwd=BASE_DIR,
-                    env=env,
+                    env=full,
                     stdout=log,
                     stderr=subprocess.STDOUT,
                 )
             )
             urls.append(f"http://127.0.0.1:{port}")
         for proc, url, log in zip(procs, urls, logs, strict=True):
-            _wait_for(proc, url, log.name)
+            _wait_for(proc, url, log.name, timeout=timeout)
         yield urls
     finally:
         for proc in procs:
@@ -86,6 +95,7 @@ def daphne(extra_env: dict | None = None, count: int = 1):
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait(timeout=10)
         for log in logs:
             log.close()
             if os.environ.get("E2E_SHOW_SERVER_LOG"):

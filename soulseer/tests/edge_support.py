@@ -244,53 +244,9 @@ def running_coturn(folder: Path, secret: str, timeout: float = 20.0):
 
 @contextmanager
 def daphne_processes(env: dict, count: int = 2, timeout: float = 180.0):
-    """Like readings.tests.e2e_support.daphne, with the given settings environment as is and a
+    """Daphne behind a proxy (``--proxy-headers``) with the given settings environment as is, and a
     start-up deadline fit for a loaded machine (Django's start takes seconds when the CPUs are busy)."""
-    import sys
-    import tempfile
+    from readings.tests.e2e_support import daphne_servers
 
-    from readings.tests.e2e_support import _wait_for
-
-    full = {**os.environ, "PYTHONUNBUFFERED": "1", **env}
-    full.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    procs, urls, logs = [], [], []
-    try:
-        for _ in range(count):
-            port = free_port()
-            log = tempfile.NamedTemporaryFile(prefix="daphne-prod-", suffix=".log", delete=False)  # noqa: SIM115
-            logs.append(log)
-            procs.append(
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "daphne",
-                        "-b",
-                        "127.0.0.1",
-                        "-p",
-                        str(port),
-                        "--proxy-headers",
-                        "soulseer.asgi:application",
-                    ],
-                    cwd=settings.BASE_DIR,
-                    env=full,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )  # fmt: skip
-            )
-            urls.append(f"http://127.0.0.1:{port}")
-        for proc, url, log in zip(procs, urls, logs, strict=True):
-            _wait_for(proc, url, log.name, timeout=timeout)
+    with daphne_servers(env, count=count, timeout=timeout, args=("--proxy-headers",)) as urls:
         yield urls
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-        for log in logs:
-            log.close()
-            os.unlink(log.name)
