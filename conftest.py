@@ -92,6 +92,17 @@ def carol(db):
 
 
 @pytest.fixture
+def fresh_channel_layer():
+    """A new channel layer for the test: each async test has its own event loop, and channels-redis
+    binds its connections to one."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture
 def run_tasks():
     """Run every queued background task now with the real worker (``manage.py db_worker --batch``).
 

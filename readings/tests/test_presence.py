@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.layers import channel_layers
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
@@ -17,12 +16,7 @@ from readings.tests.helpers import active_reading, at, fund
 
 app = URLRouter(websocket_urlpatterns)
 
-
-@pytest.fixture(autouse=True)
-async def _fresh_channel_layer():
-    channel_layers.backends.clear()
-    yield
-    channel_layers.backends.clear()
+pytestmark = pytest.mark.usefixtures("fresh_channel_layer")
 
 
 def availability(user) -> str:

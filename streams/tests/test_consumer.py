@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.layers import channel_layers
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
@@ -20,17 +19,9 @@ from streams.routing import websocket_urlpatterns
 from streams.tests.fake_janus import FakeGateway
 from streams.tests.helpers import client_user, fund
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_channel_layer")]
 
 app = URLRouter(websocket_urlpatterns)
-
-
-@pytest.fixture(autouse=True)
-async def _fresh_channel_layer():
-    """A new layer per test: each test has its own event loop, and channels-redis binds to one."""
-    channel_layers.backends.clear()
-    yield
-    channel_layers.backends.clear()
 
 
 @pytest.fixture(autouse=True)

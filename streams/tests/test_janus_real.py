@@ -4,7 +4,6 @@ import asyncio
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.layers import channel_layers
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
@@ -15,7 +14,7 @@ from streams.routing import websocket_urlpatterns
 from streams.tests.janus_support import running_janus
 from streams.tests.test_consumer import receive_until
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_channel_layer")]
 
 
 @pytest.fixture
@@ -25,13 +24,6 @@ def real_janus(settings):
         settings.JANUS_API_SECRET = config.api_secret
         settings.JANUS_ADMIN_KEY = config.admin_key
         yield config
-
-
-@pytest.fixture(autouse=True)
-async def _fresh_channel_layer():
-    channel_layers.backends.clear()
-    yield
-    channel_layers.backends.clear()
 
 
 async def test_rooms_need_the_secrets(real_janus, settings):
