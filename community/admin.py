@@ -19,6 +19,7 @@ from community.services import messages as messages_service
 from community.services import moderation
 from community.services.rules import CommunityError
 from payments.services import PaymentError
+from soulseer.admin_base import ReadOnlyAdmin
 
 
 @admin.register(Notification)
@@ -37,19 +38,6 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
 
 
 # --- Forum and moderation ---------------------------------------------------------------------
-
-
-class AppendOnlyAdmin(admin.ModelAdmin):
-    """Rows written only by the services (the audit trail); staff read them here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Category)
@@ -104,14 +92,14 @@ class PostAdmin(admin.ModelAdmin):
 
 
 @admin.register(Flag)
-class FlagAdmin(AppendOnlyAdmin):
+class FlagAdmin(ReadOnlyAdmin):
     list_display = ["post", "member", "reason", "created_at", "resolved_at", "resolved_by"]
     list_filter = ["reason", "resolved_at"]
     list_select_related = ["post", "member", "resolved_by"]
 
 
 @admin.register(Sanction)
-class SanctionAdmin(AppendOnlyAdmin):
+class SanctionAdmin(ReadOnlyAdmin):
     list_display = ["user", "kind", "reason", "starts_at", "ends_at", "created_by", "lifted_at"]
     list_filter = ["kind"]
     search_fields = ["user__email", "reason"]
@@ -126,7 +114,7 @@ class SanctionAdmin(AppendOnlyAdmin):
 
 
 @admin.register(ModerationAction)
-class ModerationActionAdmin(AppendOnlyAdmin):
+class ModerationActionAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "actor", "action", "member", "post", "thread", "reason", "until"]
     list_filter = ["action", "created_at"]
     search_fields = ["reason", "actor__email", "member__email"]
@@ -138,14 +126,14 @@ class ModerationActionAdmin(AppendOnlyAdmin):
 
 
 @admin.register(Conversation)
-class ConversationAdmin(AppendOnlyAdmin):
+class ConversationAdmin(ReadOnlyAdmin):
     list_display = ["pk", "client", "reader", "created_at", "last_message_at"]
     search_fields = ["client__email", "reader__email"]
     list_select_related = ["client", "reader"]
 
 
 @admin.register(Message)
-class MessageAdmin(AppendOnlyAdmin):
+class MessageAdmin(ReadOnlyAdmin):
     list_display = ["pk", "conversation", "sender", "recipient", "created_at", "price", "paid_at", "refunded_at"]
     list_filter = ["paid_at", "refunded_at"]
     search_fields = ["sender__email", "recipient__email"]
@@ -185,6 +173,6 @@ class MessageAdmin(AppendOnlyAdmin):
 
 
 @admin.register(Block)
-class BlockAdmin(AppendOnlyAdmin):
+class BlockAdmin(ReadOnlyAdmin):
     list_display = ["blocker", "blocked", "created_at"]
     search_fields = ["blocker__email", "blocked__email"]

@@ -19,19 +19,7 @@ from payments.models import (
     TopUp,
 )
 from payments.services import PaymentError
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Money rows change only through payments.services, never by editing them here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from soulseer.admin_base import ReadOnlyAdmin
 
 
 class EntryInline(admin.TabularInline):

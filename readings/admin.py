@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 
 from readings import services
 from readings.models import ChatMessage, Reading, ReadingConnection, Review
+from soulseer.admin_base import WrittenByServicesAdmin
 
 
 class ChatMessageInline(admin.TabularInline):
@@ -26,7 +27,7 @@ class RefundMinutesForm(forms.Form):
 
 
 @admin.register(Reading)
-class ReadingAdmin(admin.ModelAdmin):
+class ReadingAdmin(WrittenByServicesAdmin):
     list_display = [
         "pk",
         "requested_at",
@@ -44,12 +45,6 @@ class ReadingAdmin(admin.ModelAdmin):
     inlines = [ChatMessageInline]
     actions = ["mark_disputed", "end_now", "refund_minutes"]
     readonly_fields = [f.name for f in Reading._meta.fields if f.name not in ("disputed",)]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Mark as disputed")
     def mark_disputed(self, request, queryset):

@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from shop.admin_actions import with_reason
 from shop.models import Order, OrderLine, ProductReview
 from shop.services import fulfilment, refunds
+from soulseer.admin_base import WrittenByServicesAdmin
 
 LATE_REASON = "The service was not delivered by the promised time."
 
@@ -30,7 +31,7 @@ REFUND_EXPLAIN = (
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(WrittenByServicesAdmin):
     list_display = ["__str__", "created_at", "buyer", "status", "total", "paid_at"]
     list_filter = ["status", "created_at"]
     search_fields = ["=id", "buyer__email", "lines__title", "key"]
@@ -39,12 +40,6 @@ class OrderAdmin(admin.ModelAdmin):
     inlines = [OrderLineInline]
     actions = ["refund_orders"]
     readonly_fields = [f.name for f in Order._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Refund the selected orders in full (asks for a reason)")
     def refund_orders(self, request, queryset):
@@ -75,7 +70,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 @admin.register(OrderLine)
-class OrderLineAdmin(admin.ModelAdmin):
+class OrderLineAdmin(WrittenByServicesAdmin):
     """Sales line by line: per-seller figures (filter by seller) and refunds of single items."""
 
     list_display = ["__str__", "seller", "kind", "status", "amount", "seller_share", "platform_share", "due_at"]
@@ -84,12 +79,6 @@ class OrderLineAdmin(admin.ModelAdmin):
     list_select_related = ["order", "seller"]
     actions = ["refund_lines", "refund_overdue"]
     readonly_fields = [f.name for f in OrderLine._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Refund the selected items (asks for a reason)")
     def refund_lines(self, request, queryset):

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from soulseer.admin_base import WrittenByServicesAdmin
 from streams import services
 from streams.models import Gift, GiftType, Stream, StreamMessage, StreamRestriction
 
@@ -30,7 +31,9 @@ class GiftInline(admin.TabularInline):
 
 
 @admin.register(Stream)
-class StreamAdmin(admin.ModelAdmin):
+class StreamAdmin(WrittenByServicesAdmin):
+    """Readers go live from their studio, and gifts (ledger charges) point at streams."""
+
     list_display = [
         "title",
         "reader",
@@ -70,12 +73,6 @@ class StreamAdmin(admin.ModelAdmin):
         "gift_count",
     ]
 
-    def has_add_permission(self, request):
-        return False  # readers go live from their studio
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # gifts (ledger charges) point at streams
-
     @admin.action(description="End the selected live streams")
     def end_streams(self, request, queryset):
         ended = 0
@@ -86,17 +83,11 @@ class StreamAdmin(admin.ModelAdmin):
 
 
 @admin.register(Gift)
-class GiftAdmin(admin.ModelAdmin):
+class GiftAdmin(WrittenByServicesAdmin):
     list_display = ["created_at", "stream", "sender", "gift_type", "amount", "key"]
     list_filter = ["gift_type"]
     search_fields = ["key", "sender__email", "stream__title"]
     readonly_fields = ["stream", "sender", "gift_type", "amount", "key", "movement", "created_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(StreamMessage)
