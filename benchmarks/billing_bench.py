@@ -143,13 +143,36 @@ def worker(start_at: float) -> None:
 
     from readings import events
 
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    cpu = time.process_time(), backend_cpu(backend)
     started = time.time()
     with connection.execute_wrapper(count):
         result = services.sweep()
     swept = time.time()
     events.drain(timeout=120)  # the room broadcasts (Redis when REDIS_URL is set) are part of the work
     ended = time.time()
-    print(json.dumps({"charged": result["charged"], "start": started, "swept": swept, "end": ended, "sql": statements}))
+    cpu = time.process_time() - cpu[0], backend_cpu(backend) - cpu[1]
+    print(
+        json.dumps(
+            {
+                "charged": result["charged"],
+                "start": started,
+                "swept": swept,
+                "end": ended,
+                "sql": statements,
+                "cpu": cpu[0],
+                "backend_cpu": cpu[1],
+            }
+        )
+    )
+
+
+def backend_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a PostgreSQL backend on this machine, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pgbench_tps(server: str, seconds: int) -> float:
@@ -197,7 +220,8 @@ def main() -> None:
     for i, r in enumerate(results):
         print(
             f"sweeper {i}: {r['charged']} minutes in {r['end'] - r['start']:.2f} s "
-            f"(database {r['swept'] - r['start']:.2f} s, then broadcasts), {r['sql']} SQL statements"
+            f"(database {r['swept'] - r['start']:.2f} s, then broadcasts), {r['sql']} SQL statements; "
+            f"CPU: sweeper {r['cpu']:.2f} s, its PostgreSQL backend {r['backend_cpu']:.2f} s"
         )
 
     from django.core.management import call_command

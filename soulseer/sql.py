@@ -7,9 +7,31 @@ half a millisecond of Python each: for the billing sweeper's batches that was mo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 from django.db import connection, models
+from django.db.backends.utils import CursorWrapper
+
+
+@contextmanager
+def bound_cursor() -> Iterator[CursorWrapper]:
+    """A cursor that sends parameters apart from the statement (server-side binding) on PostgreSQL.
+
+    Django's psycopg cursors bind on the client: every value of a ten-thousand-element array is
+    quoted into the SQL text in Python, which was a fifth of the billing sweeper's time. For the
+    set-based statements of this module only; the ORM keeps Django's default. Elsewhere (SQLite)
+    Django's own cursor. Either way wrapped like Django's, so ``execute_wrapper`` sees the statements.
+    """
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    with CursorWrapper(ServerBindingCursor(connection.connection), connection) as cursor:
+        yield cursor
 
 
 def update_rows(
@@ -58,7 +80,7 @@ def update_rows(
         where = f"{connection.ops.quote_name(pk)} IN ({placeholders})"
         sql = f"UPDATE {table} SET {', '.join(sets)} WHERE {where}"  # noqa: S608 (metadata names, bound values)
         params += [row[0] for row in rows]
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from payments.models import ZERO, Account, AutoReload, Entry, Movement
 from payments.services import auto_reload
 from payments.services.ledger import _system_account, split
-from soulseer.sql import update_rows
+from soulseer.sql import bound_cursor, update_rows
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ def _insert_unnest(model, columns: dict[str, tuple[str, list]], returning: tuple
     sql = f"INSERT INTO {quote(meta.db_table)} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608 (metadata)
     if returning:
         sql += " RETURNING " + ", ".join(quote(meta.get_field(name).column) for name in returning)
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(sql, [values for _, values in columns.values()])
         return cursor.fetchall() if returning else []
 

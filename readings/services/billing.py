@@ -18,10 +18,14 @@ the reading's counter in one transaction, so any number of callers neither skip 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Value
+from django.db.models.functions import Mod
 
 from readings import conf, events
 from readings.models import Reading, ReadingConnection
@@ -159,6 +163,10 @@ def charge_due_minutes(reading: Reading | int, now: datetime | None = None, *, w
         return settle_locked(reading, now)
 
 
+SWEEP_SHARDS = 32  # a pass's units of work (reading id modulo this): fine enough that sweepers end together
+SWEEP_LOCK = 0x5EE9  # the advisory-lock class of the shards (``pg_try_advisory_lock(class, shard)``)
+
+
 LIVE_FIELDS = (
     "status",
     "accepted_at",
@@ -173,20 +181,34 @@ LIVE_FIELDS = (
 
 
 def settle_readings(reading_ids: list[int] | None = None, now: datetime | None = None) -> dict[str, int]:
-    """Settle many readings (``None``: every live one) and return counts.
+    """Settle many readings (``None``: every live one, the sweeper's pass) and return counts.
 
-    Two queries find what needs work. Readings with only minutes due (nearly all of them, nearly
-    always) are charged in batches of ``READINGS_BILLING_BATCH`` per transaction; the rare ones to
-    start, pause, resume or end are settled one by one. Either way each is re-decided under its
-    row lock, and rows another process holds are skipped (it is settling them).
+    A daphne's beat pass settles the rooms it holds; a sweeper's pass walks the live readings shard
+    by shard, claiming each shard first (``_claimed_shards``), so sweepers running at once share the
+    readings instead of each reading and deciding all of them.
     """
     now = now_or(now)
-    candidates = Reading.objects.filter(status__in=Reading.LIVE).only(*LIVE_FIELDS)
-    if reading_ids is not None:
-        candidates = candidates.filter(pk__in=reading_ids)
-    candidates = list(candidates)
-    presences = presence_of(None if reading_ids is None else [r.pk for r in candidates])
     total = {"charged": 0, "ended": 0, "paused": 0, "resumed": 0, "started": 0}
+    live = Reading.objects.filter(status__in=Reading.LIVE).only(*LIVE_FIELDS)
+    if reading_ids is not None:
+        _settle_some(live.filter(pk__any_of=list(reading_ids)), now, total)
+        return total
+    shards = live.alias(shard=Mod("id", Value(SWEEP_SHARDS)))
+    with _claimed_shards() as claim:
+        for shard in range(SWEEP_SHARDS):
+            if claim(shard):  # else another sweeper is on it, or did it in this pass
+                _settle_some(shards.filter(shard=shard), now, total)
+    return total
+
+
+def _settle_some(candidates, now: datetime, total: dict[str, int]) -> None:
+    """Two queries without locks find what needs work. Readings with only minutes due (nearly all
+    of them, nearly always) are charged in locked batches of ``READINGS_BILLING_BATCH`` per
+    transaction; the rare ones to start, pause, resume or end are settled one by one. Either way
+    each is decided again under its row lock, and rows another process holds are skipped (it is
+    settling them). Nothing is locked when nothing is due."""
+    candidates = list(candidates)
+    presences = presence_of([c.pk for c in candidates])
     due, other = [], []
     for candidate in candidates:
         action = decide(candidate, presences[candidate.pk], now)
@@ -194,17 +216,46 @@ def settle_readings(reading_ids: list[int] | None = None, now: datetime | None =
             due.append(candidate.pk)
         elif action is not Action.NONE:
             other.append(candidate.pk)
+    size = int(conf.get("READINGS_BILLING_BATCH"))
+    for i in range(0, len(due), size):
+        batch = charging.charge_batch(due[i : i + size], now)
+        total["charged"] += batch.charged
+        total["ended"] += batch.ended
+        other += batch.unsettled  # its clock changed since it was read: settle it on its own
     for pk in other:
         outcome = charge_due_minutes(pk, now, wait=False)
         total["charged"] += outcome.charged
         for key in ("ended", "paused", "resumed", "started"):
             total[key] += int(getattr(outcome, key))
-    size = int(conf.get("READINGS_BILLING_BATCH"))
-    for i in range(0, len(due), size):
-        result = charging.charge_batch(due[i : i + size], now)
-        total["charged"] += result["charged"]
-        total["ended"] += result["ended"]
-    return total
+
+
+@contextmanager
+def _claimed_shards() -> Iterator[Callable[[int], bool]]:
+    """``claim(shard)`` for one pass: on PostgreSQL a session advisory lock per shard, held until the
+    pass ends so no other sweeper redoes that shard meanwhile, and released with the connection if
+    this process dies. Elsewhere (SQLite: one process) every shard is this pass's."""
+    if connection.vendor != "postgresql":
+        yield lambda shard: True
+        return
+    held: list[int] = []
+
+    def claim(shard: int) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [SWEEP_LOCK, shard])
+            if cursor.fetchone()[0]:
+                held.append(shard)
+                return True
+        return False
+
+    try:
+        yield claim
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                for shard in held:
+                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [SWEEP_LOCK, shard])
+        except DatabaseError:  # the connection is gone, and its locks with it; the pass's own error goes on
+            log.warning("could not release the sweep's shard locks", exc_info=True)
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:

@@ -10,6 +10,7 @@ minute has their reading ended, as the rules say.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
@@ -99,19 +100,37 @@ def _warn_if_low(reading: Reading, balance) -> None:
     events.to_reading(reading.pk, {"type": "warning", "minutes_left": left, "message": message})
 
 
-def charge_batch(reading_ids: list[int], now: datetime) -> dict[str, int]:
-    """Charge the minutes due on a batch of readings in one transaction. Rows another process holds
-    (a consumer, another sweeper) are skipped: that process is settling them already."""
+@dataclass
+class Batch:
+    """What one batch transaction did, and what it left for one-by-one settling."""
+
+    charged: int = 0  # minutes charged
+    ended: int = 0  # readings ended because the client could not pay
+    unsettled: list[int] = field(default_factory=list)  # readings to start, pause, resume or end instead
+
+
+def charge_batch(reading_ids: list[int], now: datetime) -> Batch:
+    """Lock the live readings of ``reading_ids`` and charge the minutes due on all of them in one
+    transaction. Rows another process holds (a consumer, another sweeper) are skipped: that process
+    is settling them already. Each is decided again under its lock; one whose clock now needs
+    something other than a charge (start, pause, resume, end) comes back in ``unsettled``, for
+    ``billing`` to settle one by one."""
+    batch = Batch()
     with transaction.atomic():
         readings = list(
             Reading.objects.select_for_update(skip_locked=True)
-            .filter(pk__any_of=reading_ids, status=Reading.Status.ACTIVE, paused_at__isnull=True)
+            .filter(pk__any_of=reading_ids, status__in=Reading.LIVE)
             .order_by("pk")
         )
         presences = presence_of([r.pk for r in readings])
-        readings = [r for r in readings if decide(r, presences[r.pk], now) is Action.CHARGE]
-        results = charge_locked(readings, presences, now)
-    return {
-        "charged": sum(charged for charged, _ in results.values()),
-        "ended": sum(1 for _, ended in results.values() if ended),
-    }
+        due = []
+        for reading in readings:
+            action = decide(reading, presences[reading.pk], now)
+            if action is Action.CHARGE:
+                due.append(reading)
+            elif action is not Action.NONE:
+                batch.unsettled.append(reading.pk)
+        results = charge_locked(due, presences, now)
+    batch.charged = sum(charged for charged, _ in results.values())
+    batch.ended = sum(1 for _, ended in results.values() if ended)
+    return batch

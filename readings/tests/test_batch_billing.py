@@ -185,6 +185,6 @@ def test_a_batch_charges_many_readings_in_a_few_statements(django_assert_max_num
     readings = [_build(spec, f"q{i}") for i, spec in enumerate(specs)]
     with django_assert_max_num_queries(20):
         result = services.charge_batch([r.pk for r in readings], at(MINUTE + 5))
-    assert result == {"charged": 80, "ended": 0}
+    assert (result.charged, result.ended, result.unsettled) == (80, 0, [])
     assert Movement.objects.filter(kind="charge").count() == 80
     assert payments.ledger_discrepancies() == []

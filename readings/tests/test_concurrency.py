@@ -7,6 +7,7 @@ same 60 readings while their clocks advance: no minute may be charged twice or s
 import threading
 from decimal import Decimal
 
+import psycopg
 import pytest
 from django.db import connection
 
@@ -31,12 +32,13 @@ def _clock(settings):
     settings.READINGS_BILLING_BATCH = 7  # many small batches, so the racers interleave
 
 
-def test_two_sweepers_and_two_daphnes_never_double_or_skip_a_minute():
+def make_readings(count: int) -> list[Reading]:
+    """``count`` active readings from time 0, both parties heard at 0, each client with $100."""
     readings = []
-    for i in range(READINGS):
+    for i in range(count):
         client = UserFactory()
         reader = ReaderProfileFactory().user
-        payments.credit_wallet(client, Decimal("100.00"), key=f"race:{i}", memo="funds")
+        payments.credit_wallet(client, Decimal("100.00"), key=f"race:{client.pk}", memo="funds")
         reading = Reading.objects.create(
             client=client,
             reader=reader,
@@ -53,6 +55,11 @@ def test_two_sweepers_and_two_daphnes_never_double_or_skip_a_minute():
                 reading=reading, user=user, role=role, channel_name=f"{role}.{i}", seen_at=at(0)
             )
         readings.append(reading)
+    return readings
+
+
+def test_two_sweepers_and_two_daphnes_never_double_or_skip_a_minute():
+    readings = make_readings(READINGS)
     ids = [r.pk for r in readings]
     errors = []
 
@@ -89,4 +96,28 @@ def test_two_sweepers_and_two_daphnes_never_double_or_skip_a_minute():
         assert reading.billed_minutes == due
         keys = set(Movement.objects.filter(reference=f"reading:{reading.pk}").values_list("key", flat=True))
         assert keys == {f"reading:{reading.pk}:minute:{n}" for n in range(1, due + 1)}
+    assert payments.ledger_discrepancies() == []
+
+
+def test_a_sweeper_leaves_a_shard_another_sweeper_holds_and_takes_it_once_released():
+    """The sweepers' split of the work: a shard claimed by another sweeper's connection is not this
+    pass's; when that sweeper dies (its connection, and with it the claim, goes), the next pass takes it."""
+    from readings.services.billing import SWEEP_LOCK, SWEEP_SHARDS
+
+    readings = make_readings(SWEEP_SHARDS + 4)  # every shard has a reading
+    held = readings[0].pk % SWEEP_SHARDS
+    ReadingConnection.objects.update(seen_at=at(30))
+    other_sweeper = psycopg.connect(**connection.get_connection_params(), autocommit=True)
+    try:
+        assert other_sweeper.execute("SELECT pg_try_advisory_lock(%s, %s)", [SWEEP_LOCK, held]).fetchone()[0]
+        services.settle_readings(None, at(30))  # minute 1 is due on every reading
+        billed = dict(Reading.objects.values_list("pk", "billed_minutes"))
+        assert {pk for pk, minutes in billed.items() if minutes == 0} == {
+            r.pk for r in readings if r.pk % SWEEP_SHARDS == held
+        }
+        assert all(minutes == 1 for pk, minutes in billed.items() if pk % SWEEP_SHARDS != held)
+    finally:
+        other_sweeper.close()  # the other sweeper dies
+    services.settle_readings(None, at(30))
+    assert set(Reading.objects.values_list("billed_minutes", flat=True)) == {1}
     assert payments.ledger_discrepancies() == []
