@@ -18,10 +18,11 @@ from django.db.backends.utils import CursorWrapper
 def bound_cursor() -> Iterator[CursorWrapper]:
     """A cursor that sends parameters apart from the statement (server-side binding) on PostgreSQL.
 
-    Django's psycopg cursors bind on the client: every value of a ten-thousand-element array is
-    quoted into the SQL text in Python, which was a fifth of the billing sweeper's time. For the
-    set-based statements of this module only; the ORM keeps Django's default. Elsewhere (SQLite)
-    Django's own cursor. Either way wrapped like Django's, so ``execute_wrapper`` sees the statements.
+    Django's psycopg cursors bind on the client: every element of a long array is quoted into the
+    SQL text in Python (binding server-side took a sweep of 10,000 minutes from 3.34 s to 3.16 s).
+    For the set-based statements only (``update_rows``, the ledger's unnest inserts); the ORM keeps
+    Django's default. Elsewhere (SQLite) Django's own cursor. Either way wrapped like Django's, so
+    ``execute_wrapper`` sees the statements.
     """
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
