@@ -367,5 +367,12 @@ def _axe_check(request):
 
 def pytest_collection_modifyitems(config, items):
     """End-to-end tests run last: Playwright's sync API keeps an event loop running in the main
-    thread while the session-scoped ``browser`` lives, and asyncio tests after it cannot start theirs."""
+    thread while the session-scoped ``browser`` lives, and asyncio tests after it cannot start theirs.
+
+    ``scripts/test.sh`` runs the suite on two pytest-xdist workers (``--dist loadgroup``); the
+    browser tests are one group, so one Chromium runs at a time, on one worker, after its other tests.
+    """
     items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+    for item in items:
+        if item.get_closest_marker("e2e") is not None:
+            item.add_marker(pytest.mark.xdist_group("browser"))

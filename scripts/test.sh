@@ -52,4 +52,6 @@ fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null
-exec .venv/bin/pytest "$@"
+# Two workers (pytest-xdist), each with its own test database and channel prefix; the browser tests
+# and the fault tests each run as one group on one worker. TEST_WORKERS=0 runs everything in this process.
+exec .venv/bin/pytest -n "${TEST_WORKERS:-2}" --dist loadgroup "$@"

@@ -125,11 +125,13 @@ SOULSEER_LISTING_CACHE_SECONDS = env.int("SOULSEER_LISTING_CACHE_SECONDS", defau
 
 # --- Channels: Redis when REDIS_URL is set, in-memory otherwise ---------------
 REDIS_URL = env.str("REDIS_URL", default="")
+_XDIST_WORKER = env.str("PYTEST_XDIST_WORKER", default="")  # "gw0", "gw1" in the test suite's workers
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNELS_PREFIX", default="soulseer")},
+            # The test suite's parallel workers (pytest-xdist) share one Redis: each its own prefix.
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNELS_PREFIX", default="soulseer") + _XDIST_WORKER},
         }
     }
 else:

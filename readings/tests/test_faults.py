@@ -34,7 +34,10 @@ from readings.tests.fault_support import (
     wait_until,
 )
 
-pytestmark = postgres_only("fault tests run several processes against one database")
+pytestmark = [
+    *postgres_only("fault tests run several processes against one database"),
+    pytest.mark.xdist_group("faults"),  # one after another on one worker: their timings stay their own
+]
 
 
 @pytest.fixture(autouse=True)
