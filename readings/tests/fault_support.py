@@ -92,20 +92,21 @@ class Process:
         return self.log.read_text(errors="replace")
 
 
+def redis_server(port: int) -> Process:
+    """A Redis of a test's own on ``port`` (not started): nothing saved, nothing shared."""
+    redis = shutil.which("redis-server")
+    if redis is None:
+        raise RuntimeError("redis-server is not installed (Debian package redis-server).")
+    argv = [redis, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    return Process("redis", argv, dict(os.environ), port)
+
+
 class Cluster:
     """Redis, daphne processes and the sweeper of one fault test, with short presence timings."""
 
     def __init__(self, daphnes: int = 2, sweeper: bool = True):
-        redis = shutil.which("redis-server")
-        if redis is None:
-            raise RuntimeError("redis-server is not installed (Debian package redis-server).")
         self.redis_port = free_port()
-        self.redis = Process(
-            "redis",
-            [redis, "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            dict(os.environ),
-            self.redis_port,
-        )
+        self.redis = redis_server(self.redis_port)
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "soulseer.settings",

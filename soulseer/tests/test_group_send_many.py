@@ -2,23 +2,19 @@
 real Redis of the test's own (a free port, started and stopped here)."""
 
 import asyncio
-import shutil
 
 import pytest
 from channels_redis.core import RedisChannelLayer
 
 from readings.tests.e2e_support import free_port
-from readings.tests.fault_support import Process
+from readings.tests.fault_support import redis_server
 from soulseer.group_send_many import group_send_many
 
 
 @pytest.fixture(scope="module")
 def redis_url():
     port = free_port()
-    server = shutil.which("redis-server")
-    assert server, "redis-server is not installed (Debian package redis-server)"
-    argv = [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    proc = Process("redis", argv, {}, port).start()
+    proc = redis_server(port).start()
     yield f"redis://127.0.0.1:{port}/0"
     proc.stop()
 
