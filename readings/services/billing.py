@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Value
+from django.db.models import QuerySet, Value
 from django.db.models.functions import Mod
 
 from readings import conf, events
@@ -201,7 +201,7 @@ def settle_readings(reading_ids: list[int] | None = None, now: datetime | None =
     return total
 
 
-def _settle_some(candidates, now: datetime, total: dict[str, int]) -> None:
+def _settle_some(candidates: QuerySet[Reading], now: datetime, total: dict[str, int]) -> None:
     """Two queries without locks find what needs work. Readings with only minutes due (nearly all
     of them, nearly always) are charged in locked batches of ``READINGS_BILLING_BATCH`` per
     transaction; the rare ones to start, pause, resume or end are settled one by one. Either way
