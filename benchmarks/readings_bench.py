@@ -327,7 +327,7 @@ if __name__ == "__main__":
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between a reading's paced signals")
     parser.add_argument("--spawn", type=int, default=0, help="start this many daphne processes of its own")
     args = parser.parse_args()
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not settings.REDIS_URL:
+    if connection.vendor != "postgresql" or not settings.REDIS_URL:
         print("warning: meant for PostgreSQL + Redis (set DATABASE_URL and REDIS_URL like the server)", file=sys.stderr)
     procs, urls = spawn(args.spawn) if args.spawn else ([], args.url or ["http://127.0.0.1:8765"])
     try:

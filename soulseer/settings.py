@@ -97,6 +97,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL;",
     }
 else:
+    # PostgreSQL through Django's backend with psycopg's compiled timestamp parser (see the module).
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "soulseer.postgresql"
     # PostgreSQL: a bounded pool of connections per process (Django's psycopg pool). With
     # CONN_MAX_AGE under daphne every request thread kept a connection of its own and two processes
     # under load exhausted the server's 100; a pool shares a few. DB_POOL_MAX_SIZE=0 turns it off.
