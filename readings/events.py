@@ -13,7 +13,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from soulseer.group_send_many import group_send_many
+from soulseer.channel_layer import RedisLayer
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +35,8 @@ class _Outbox:
     One long-lived event loop thread per process owns the layer's connection pool. Callers only
     enqueue (after commit), so a batch of hundreds of charges never waits for hundreds of Redis
     round trips under its locks; the sender takes up to ``LOT`` queued messages at a time and sends
-    them in order, pipelined (``soulseer.group_send_many``: two Redis round trips per lot, not two
-    to four per message).
+    them in order, pipelined (``RedisLayer.group_send_many``: one Redis round trip per lot, not one
+    per message).
     """
 
     LOT = 500
@@ -67,7 +67,7 @@ class _Outbox:
             while len(lot) < self.LOT and not self.queue.empty():
                 lot.append(self.queue.get_nowait())
             try:
-                await group_send_many(get_channel_layer(), lot)
+                await get_channel_layer().group_send_many(lot)
             except Exception:  # a lost broadcast must never undo a committed operation
                 log.exception("broadcasting %s message(s) failed", len(lot))
             for _ in lot:
@@ -90,7 +90,7 @@ def _send(group: str, message: dict) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    if hasattr(layer, "hosts"):  # channels-redis
+    if isinstance(layer, RedisLayer):
         _redis_outbox().put(group, message)
         return
     try:

@@ -132,9 +132,20 @@ _XDIST_WORKER = env.str("PYTEST_XDIST_WORKER", default="")  # "gw0", "gw1" in th
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # The test suite's parallel workers (pytest-xdist) share one Redis: each its own prefix.
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNELS_PREFIX", default="soulseer") + _XDIST_WORKER},
+            # channels-redis's pub/sub layer with a clean end on a lost Redis (see the module).
+            "BACKEND": "soulseer.channel_layer.RedisLayer",
+            # Pub/sub channels ignore the Redis database number: the prefix is what keeps two sites
+            # (or the test suite's pytest-xdist workers) on one Redis apart.
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": env.float("CHANNELS_REDIS_SOCKET_TIMEOUT", default=10.0),
+                        "socket_connect_timeout": 5.0,
+                    }
+                ],
+                "prefix": env.str("CHANNELS_PREFIX", default="soulseer") + _XDIST_WORKER,
+            },
         }
     }
 else:
@@ -300,22 +311,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not DATABA
     DATABASES["default"]["TEST"]["NAME"] = env.str(
         "SQLITE_TEST_NAME", default=str(Path(_tempfile.gettempdir()) / f"soulseer-test-{_os.getpid()}.sqlite3")
     )
-if REDIS_URL:
-    # redis-py 8 refuses ("Too many connections") past 100 connections per pool instead of waiting,
-    # and its default 5 s socket timeout equals channels-redis's 5 s BZPOPMIN, so under load the
-    # layer's receive dies with "Timeout reading". Size the pool and let blocking reads finish.
-    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [
-        {
-            "address": REDIS_URL,
-            "max_connections": env.int("CHANNELS_REDIS_MAX_CONNECTIONS", default=2000),
-            "socket_timeout": env.float("CHANNELS_REDIS_SOCKET_TIMEOUT", default=30.0),
-            "socket_connect_timeout": 5.0,
-        }
-    ]
-    # All sockets of one daphne share one Redis list for direct sends; 100 (the default) overflows
-    # (ChannelFull) with a few hundred readings signalling at once.
-    CHANNEL_LAYERS["default"]["CONFIG"]["capacity"] = env.int("CHANNELS_CAPACITY", default=5000)
-
 # --- Production edge: headers, health, logging, errors (issue 8; see docs/operations.md) -------------
 # ``ops`` (heartbeats of the background processes; its ``db_worker`` wraps django-tasks-db's) must
 # come before django_tasks_db so its command wins.
