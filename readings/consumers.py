@@ -43,6 +43,7 @@ CLOSE_FLOOD = 4429
 
 # This process's open room sockets, beaten together (one batched database call per beat).
 BEAT_CHUNK = 50
+SETTLE_SLICE = 50  # rooms settled at once by a process's settle pass (see ``_settle_forever``)
 _rooms: dict[str, ReadingConsumer] = {}
 _loops: dict[asyncio.AbstractEventLoop, list[asyncio.Task]] = {}
 
@@ -81,16 +82,26 @@ async def _beat_forever():
 
 
 async def _settle_forever():
-    """Settle this process's rooms once a beat: pause a party gone silent, resume, charge, end."""
+    """Settle each of this process's rooms once a beat: pause a party gone silent, resume, charge, end.
+
+    A slice of ``SETTLE_SLICE`` rooms at a time, the slices spread over the beat: the pass runs on a
+    thread, but its Python holds the interpreter, and a thousand rooms at once (~40 ms) made every
+    signal relayed meanwhile wait behind it (signalling p99 100 ms at N = 1,000, 38 ms without it).
+    """
     period = conf.heartbeat_seconds()
     settle = database_sync_to_async(services.settle_readings)
     while _rooms:
-        await asyncio.sleep(period)
+        started = time.monotonic()
         reading_ids = sorted({consumer.reading_id for consumer in _rooms.values()})
-        try:
-            await settle(reading_ids)
-        except Exception:
-            log.exception("settling rooms failed")
+        slices = [reading_ids[i : i + SETTLE_SLICE] for i in range(0, len(reading_ids), SETTLE_SLICE)]
+        for n, some in enumerate(slices):
+            await asyncio.sleep(max(0.0, started + period * (n + 1) / len(slices) - time.monotonic()))
+            try:
+                await settle(some)
+            except Exception:
+                log.exception("settling rooms failed")
+        if not slices:
+            await asyncio.sleep(period)
 
 
 def _ensure_beater() -> None:
