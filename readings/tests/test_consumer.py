@@ -10,7 +10,7 @@ from channels.layers import channel_layers
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import ReaderProfileFactory, UserFactory
 from readings import services
 from readings.models import ChatMessage, Reading
 from readings.routing import websocket_urlpatterns
@@ -288,6 +288,35 @@ async def test_beats_charge_minutes_and_end_on_empty_balance(settings, alice, bo
     assert "balance" in ended["message"]
     await client.disconnect()
     await reader.disconnect()
+
+
+async def test_the_beat_pass_reaches_every_room_when_it_takes_several_slices(settings, monkeypatch, alice, bob):
+    """No sweeper, and a settle slice of one room: both of this process's readings are still charged
+    each minute their parties answered (a pass that stopped after its first slice would bill one)."""
+    from readings import consumers
+
+    monkeypatch.setattr(consumers, "SETTLE_SLICE", 1)
+    settings.SOULSEER_BILLING_MINUTE_SECONDS = 0.5
+    settings.READINGS_HEARTBEAT_SECONDS = 0.2
+    other_client = await database_sync_to_async(UserFactory)()
+    other_reader = (await database_sync_to_async(ReaderProfileFactory)()).user
+    pairs = [(alice, bob), (other_client, other_reader)]
+    readings = [await database_sync_to_async(_accepted)(client, reader, "chat") for client, reader in pairs]
+    parties = []
+    for reading, pair in zip(readings, pairs, strict=True):
+        parties += [(await connect(user, reading.pk))[0] for user in pair]
+    billed = database_sync_to_async(
+        lambda: sorted(Reading.objects.filter(pk__in=[r.pk for r in readings]).values_list("billed_minutes", flat=True))
+    )
+    async with contextlib.AsyncExitStack() as stack:
+        for comm in parties:
+            await stack.enter_async_context(answering(comm))
+        deadline = asyncio.get_running_loop().time() + 20
+        while min(await billed()) < 3:
+            assert asyncio.get_running_loop().time() < deadline, f"minutes billed: {await billed()}"
+            await asyncio.sleep(0.1)
+    for comm in parties:
+        await comm.disconnect()
 
 
 async def test_open_sockets_keep_beating_in_one_batch(settings, reading, alice, bob):
