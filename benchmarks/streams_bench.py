@@ -111,6 +111,7 @@ def free_port() -> int:
 class Subscriber:
     def __init__(self, base_ws: str, stream_id: int, session_key: str):
         self.url = f"{base_ws}/ws/streams/{stream_id}/"
+        self.origin = base_ws.replace("ws", "http", 1)  # the socket's own scheme, host and port, as a page's
         self.cookie = f"sessionid={session_key}"
         self.pc = None
         self.ws = None
@@ -122,7 +123,7 @@ class Subscriber:
     async def join(self, timeout: float) -> float:
         self.joined_at = time.perf_counter()
         self.ws = await websockets.connect(
-            self.url, additional_headers={"Cookie": self.cookie, "Origin": "http://127.0.0.1"}, max_size=2**22
+            self.url, additional_headers={"Cookie": self.cookie, "Origin": self.origin}, max_size=2**22
         )
         self.reader_task = asyncio.ensure_future(self._read())
         await self.ws.send(json.dumps({"type": "watch"}))
