@@ -100,8 +100,6 @@ async def _settle_forever():
                 await settle(some)
             except Exception:
                 log.exception("settling rooms failed")
-        if not slices:
-            await asyncio.sleep(period)
 
 
 def _ensure_beater() -> None:
